@@ -1,0 +1,1 @@
+export { PilmsAiQueueError } from './errors.js';

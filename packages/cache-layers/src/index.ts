@@ -1,0 +1,1 @@
+export { PilmsCacheError } from './errors.js';

@@ -1,0 +1,1 @@
+export { PilmsMediaError } from './errors.js';

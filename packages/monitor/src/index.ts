@@ -1,0 +1,1 @@
+export { PilmsMonitorError } from './errors.js';

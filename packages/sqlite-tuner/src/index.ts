@@ -1,0 +1,1 @@
+export { PilmsSqliteError } from './errors.js';

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# One-time (and idempotent) setup: system tools, npm dependencies, package builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need_apt+=(ffmpeg)
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v nginx >/dev/null 2>&1 || need_apt+=(nginx)
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup: missing system tools: ${need_apt[*]}." >&2
+    echo "setup: this script installs them with apt-get on Debian/Ubuntu; install them with your system's package manager, then run it again." >&2
+    exit 1
+  fi
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "setup: installing ${need_apt[*]} with apt-get"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# Skip `npm ci` when node_modules already matches package-lock.json.
+stamp=node_modules/.pilms-setup-stamp
+lock_hash=$( (sha256sum package-lock.json; node --version) | sha256sum | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > "$stamp"
+fi
+
+echo "setup: building packages"
+npm run build --silent >/dev/null
+echo "setup: done. Start the LMS with \`npm start\`, run the tests with \`npm test\`."
