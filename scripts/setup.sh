@@ -23,12 +23,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-# Skip `npm ci` when node_modules already matches package-lock.json.
+# `npm install` rather than `npm ci`: the lock names a Windows-only optional package of vite that the
+# registry reachable here does not serve, and `npm ci` refuses the lock for it. With the lock present,
+# `npm install` installs exactly the locked versions. Skipped when node_modules already matches the lock.
 stamp=node_modules/.pilms-setup-stamp
 lock_hash=$( (sha256sum package-lock.json; node --version) | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
-  echo "setup: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  echo "setup: npm install (from package-lock.json)"
+  npm install --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > "$stamp"
 fi
 
