@@ -1,3 +1,12 @@
+export {
+  type AudioManifest,
+  type AudioResult,
+  type AudioStage,
+  type LoudnessMeasurement,
+  parseLoudnorm,
+  type TranscodeAudioOptions,
+  transcodeAudio,
+} from './audio.js';
 export { defaults } from './defaults.js';
 export {
   CorruptMediaError,
@@ -11,7 +20,7 @@ export {
   PilmsMediaError,
   UnsupportedFormatError,
 } from './errors.js';
-export { type MediaProgress, type ProcessOptions, runFfmpeg } from './ffmpeg.js';
+export { type MediaProgress, type ProcessOptions, type RunFfmpegOptions, runFfmpeg } from './ffmpeg.js';
 export {
   type ImageManifest,
   type ImageResult,
@@ -23,6 +32,15 @@ export {
 } from './image.js';
 export type { MediaLimits } from './limits.js';
 export { buildMarkup, type ImageMarkup, type ImageOutputFormat, type ImageVariant } from './markup.js';
+export type { MediaJobOptions } from './media-input.js';
 export { type AudioStreamInfo, type MediaInfo, probe, type VideoStreamInfo } from './probe.js';
 export { imageFormats, mediaFormats, type SniffedFormat, sniffFormat } from './sniff.js';
 export { type FileLayer, nodeFileLayer } from './store.js';
+export {
+  fitBox,
+  type TranscodeVideoOptions,
+  transcodeVideo,
+  type VideoManifest,
+  type VideoResult,
+  type VideoStage,
+} from './video.js';
