@@ -34,6 +34,18 @@ export type { MediaLimits } from './limits.js';
 export { buildMarkup, type ImageMarkup, type ImageOutputFormat, type ImageVariant } from './markup.js';
 export type { MediaJobOptions } from './media-input.js';
 export { type AudioStreamInfo, type MediaInfo, probe, type VideoStreamInfo } from './probe.js';
+export { acceptedImageFormats, parseRange, type RangeResult } from './range.js';
+export {
+  createImageServer,
+  createStaticServer,
+  type ImageServerOptions,
+  type MediaRequest,
+  type MediaResponse,
+  type MediaServer,
+  pickVariant,
+  type StaticServerOptions,
+  toMediaRequest,
+} from './serve.js';
 export { imageFormats, mediaFormats, type SniffedFormat, sniffFormat } from './sniff.js';
 export { type FileLayer, nodeFileLayer } from './store.js';
 export {
