@@ -30,6 +30,19 @@ export {
   targetWidths,
   tuneSharp,
 } from './image.js';
+export {
+  createJobQueue,
+  type JobContext,
+  type JobEvents,
+  type JobHandler,
+  type JobPatch,
+  type JobQueue,
+  type JobQueueOptions,
+  type JobQueueStats,
+  type JobRecord,
+  type JobStatus,
+  type JobStore,
+} from './jobs.js';
 export type { MediaLimits } from './limits.js';
 export { buildMarkup, type ImageMarkup, type ImageOutputFormat, type ImageVariant } from './markup.js';
 export type { MediaJobOptions } from './media-input.js';
@@ -47,7 +60,7 @@ export {
   toMediaRequest,
 } from './serve.js';
 export { imageFormats, mediaFormats, type SniffedFormat, sniffFormat } from './sniff.js';
-export { type FileLayer, nodeFileLayer } from './store.js';
+export { type FileLayer, nodeFileLayer, sweepStaleTemp } from './store.js';
 export {
   fitBox,
   type TranscodeVideoOptions,

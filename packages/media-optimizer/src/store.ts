@@ -24,6 +24,8 @@ export const nodeFileLayer: FileLayer = {
   rm: (path, options) => fsp.rm(path, options),
 };
 
+const tempPrefix = '.tmp-';
+
 /** Name of the manifest written in every asset directory. */
 export const manifestName = 'manifest.json';
 
@@ -53,7 +55,8 @@ export async function writeAsset<M>(
   build: (tempDir: string) => Promise<M>,
 ): Promise<M> {
   const finalDir = join(outDir, key);
-  const tempDir = join(outDir, `.tmp-${key.slice(0, 16)}-${randomBytes(4).toString('hex')}`);
+  // The pid in the name lets sweepStaleTemp remove what a crashed process left behind.
+  const tempDir = join(outDir, `${tempPrefix}${process.pid}-${key.slice(0, 16)}-${randomBytes(4).toString('hex')}`);
   try {
     await fs.mkdir(tempDir, { recursive: true });
     const manifest = await build(tempDir);
@@ -81,4 +84,35 @@ export async function writeOrFail(fs: FileLayer, path: string, data: Uint8Array 
   } catch (error) {
     throw new MediaWriteError(path, { cause: error });
   }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes temp directories under `outDir` whose owning process is gone (a crash or SIGKILL mid-encode),
+ * so a restart leaves no partial output. Returns how many were removed.
+ */
+export async function sweepStaleTemp(outDir: string, fs: FileLayer = nodeFileLayer): Promise<number> {
+  let entries: string[];
+  try {
+    entries = await fsp.readdir(outDir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const entry of entries) {
+    if (!entry.startsWith(tempPrefix)) continue;
+    const pid = Number(entry.slice(tempPrefix.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isAlive(pid)) continue;
+    await fs.rm(join(outDir, entry), { recursive: true, force: true });
+    removed += 1;
+  }
+  return removed;
 }
