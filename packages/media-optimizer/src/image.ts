@@ -204,12 +204,19 @@ async function encodeStill(
   Object.assign(source, { width: raw.width, height: raw.height });
   const hasAlpha = raw.channels === 2 || raw.channels === 4;
   const variants: ImageVariant[] = [];
-  for (const width of targetWidths(raw.width, settings.widths)) {
+  // Largest first, each width resized from the previous one: every resize reads the smallest
+  // buffer that still holds enough pixels, instead of the full decode each time.
+  let previous = { data: decoded.data, raw };
+  for (const width of targetWidths(raw.width, settings.widths).reverse()) {
     const resized =
-      width === raw.width
-        ? { data: decoded.data, info: raw }
-        : await sharp(decoded.data, { raw }).resize({ width }).raw().toBuffer({ resolveWithObject: true });
+      width === previous.raw.width
+        ? { data: previous.data, info: previous.raw }
+        : await sharp(previous.data, { raw: previous.raw })
+            .resize({ width })
+            .raw()
+            .toBuffer({ resolveWithObject: true });
     const rawResized = { width: resized.info.width, height: resized.info.height, channels: resized.info.channels };
+    previous = { data: resized.data, raw: rawResized };
     const outputs = await Promise.all(
       settings.formats.map((format) =>
         encoder(sharp(resized.data, { raw: rawResized }), format, settings, hasAlpha).toBuffer(),
@@ -224,8 +231,13 @@ async function encodeStill(
   }
   const lqip =
     settings.lqipWidth > 0
-      ? await toLqip(sharp(decoded.data, { raw }).resize({ width: Math.min(settings.lqipWidth, raw.width) }))
+      ? await toLqip(
+          sharp(previous.data, { raw: previous.raw }).resize({
+            width: Math.min(settings.lqipWidth, previous.raw.width),
+          }),
+        )
       : undefined;
+  variants.sort((a, b) => a.width - b.width);
   return { variants, lqip };
 }
 

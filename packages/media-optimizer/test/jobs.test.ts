@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,13 +34,20 @@ const niceOf = (pid: number) =>
   Number((spawnSync('ps', ['-o', 'ni=', '-p', String(pid)]).stdout ?? '').toString().trim());
 
 describe('createJobQueue', () => {
-  it('runs a video job in the background under nice, with persisted progress, result and logs', async () => {
+  it('runs a video job in the background under nice and taskset, with persisted progress, result and logs', async () => {
     const outDir = await tempDir();
     let nice = Number.NaN;
+    let cpus = '';
     const store = createSqliteJobStore({ path: join(await tempDir(), 'jobs.db') });
     const queue = await createJobQueue({
       store,
-      handlers: mediaHandlers(outDir, { onRunning: (pid) => (nice = niceOf(pid)) }),
+      cpus: '0',
+      handlers: mediaHandlers(outDir, {
+        onRunning: (pid) => {
+          nice = niceOf(pid);
+          cpus = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '';
+        },
+      }),
     });
     const percents: number[] = [];
     queue.on('progress', (_, percent) => percents.push(percent));
@@ -50,6 +58,7 @@ describe('createJobQueue', () => {
     expect(job.result).toMatchObject({ hash: expect.stringMatching(/^[a-f0-9]{64}$/) });
     expect(percents.at(-1)).toBe(100);
     expect(nice).toBe(10);
+    expect(cpus).toBe('0');
     expect(queue.logs(id).length).toBeGreaterThan(0);
     expect(queue.stats()).toMatchObject({ done: 1, queued: 0, running: 0, failed: 0 });
     await queue.close();
