@@ -129,12 +129,12 @@ export async function optimizeImage(input: string | Uint8Array, options: Optimiz
     (await writeAsset(fs, options.outDir, hash, async (tempDir) => {
       if (!sharpTuned) tuneSharp();
       const maxPixels = limits.maxPixels ?? defaults.limits.maxPixels;
-      const meta = await readMetadata(bytes, maxPixels);
-      const animated = (meta.pages ?? 1) > 1 && settings.animated === 'keep';
+      const animatable = format === 'gif' || format === 'webp';
+      const meta = await readMetadata(bytes, maxPixels, animatable);
+      const animated = animatable && (meta.pages ?? 1) > 1 && settings.animated === 'keep';
       const source = { format, width: 0, height: 0, bytes: sizeBytes, animated };
-      const { variants, lqip } = animated
-        ? await encodeAnimated(bytes, maxPixels, settings, tempDir, fs, source)
-        : await encodeStill(bytes, maxPixels, settings, tempDir, fs, source);
+      const job: EncodeJob = { bytes, maxPixels, settings, dir: tempDir, fs, source };
+      const { variants, lqip } = animated ? await encodeAnimated(job) : await encodeStill(job);
       const result: ImageManifest = { kind: 'image', hash, source, variants };
       if (lqip !== undefined) result.lqip = lqip;
       return result;
@@ -148,11 +148,12 @@ export async function optimizeImage(input: string | Uint8Array, options: Optimiz
   return { ...manifest, ...markup, dir, cached: existing !== undefined };
 }
 
-async function readMetadata(bytes: Uint8Array, maxPixels: number): Promise<sharp.Metadata> {
+/** `animated` only for GIF/WebP: a multi-item HEIF (AVIF grids) is not an animation and fails as one. */
+async function readMetadata(bytes: Uint8Array, maxPixels: number, animated: boolean): Promise<sharp.Metadata> {
   let meta: sharp.Metadata;
   try {
     // Header only, with sharp's own pixel limit off so a bomb is reported as a limit, not a decode error.
-    meta = await sharp(bytes, { limitInputPixels: false, animated: true }).metadata();
+    meta = await sharp(bytes, { limitInputPixels: false, animated }).metadata();
   } catch (error) {
     throw new CorruptMediaError(`its header is unreadable (${(error as Error).message})`, { cause: error });
   }
@@ -181,17 +182,18 @@ function encoder(image: Sharp, format: StillFormat, settings: Settings, hasAlpha
   });
 }
 
-type Source = ImageManifest['source'];
+/** One image being encoded into a temp asset directory; `source` is filled in with the oriented size. */
+interface EncodeJob {
+  bytes: Uint8Array;
+  maxPixels: number;
+  settings: Settings;
+  dir: string;
+  fs: FileLayer;
+  source: ImageManifest['source'];
+}
 type Encoded = { variants: ImageVariant[]; lqip: string | undefined };
 
-async function encodeStill(
-  bytes: Uint8Array,
-  maxPixels: number,
-  settings: Settings,
-  dir: string,
-  fs: FileLayer,
-  source: Source,
-): Promise<Encoded> {
+async function encodeStill({ bytes, maxPixels, settings, dir, fs, source }: EncodeJob): Promise<Encoded> {
   // The one decode: EXIF-rotated, converted to sRGB, metadata dropped; every variant resizes this raw copy.
   const decoded = await wrapDecode(
     sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
@@ -241,14 +243,7 @@ async function encodeStill(
   return { variants, lqip };
 }
 
-async function encodeAnimated(
-  bytes: Uint8Array,
-  maxPixels: number,
-  settings: Settings,
-  dir: string,
-  fs: FileLayer,
-  source: Source,
-): Promise<Encoded> {
+async function encodeAnimated({ bytes, maxPixels, settings, dir, fs, source }: EncodeJob): Promise<Encoded> {
   // libvips cannot resize a stack of frames from one raw buffer, so animations decode per width.
   const open = () => sharp(bytes, { animated: true, limitInputPixels: maxPixels, failOn: 'error' });
   const meta = await wrapDecode(open().metadata());

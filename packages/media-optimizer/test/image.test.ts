@@ -120,6 +120,16 @@ describe('optimizeImage', () => {
     ]);
   });
 
+  it('accepts AVIF and TIFF uploads recognised by their content', async () => {
+    const outDir = await tempDir();
+    const avif = await optimizeImage(fixture('pitm.avif'), { outDir, widths: [320], formats: ['webp'] });
+    // A multi-item HEIF is not an animation: it is decoded as a still image, never via the animated path.
+    expect(avif.source).toMatchObject({ format: 'avif', animated: false });
+    expect(avif.variants.map((v) => v.width)).toEqual([320]);
+    const tiff = await optimizeImage(fixture('uncompressed_tiff.tiff'), { outDir, widths: [320], formats: ['jpeg'] });
+    expect(tiff.source).toMatchObject({ format: 'tiff', width: 246, height: 345 });
+  });
+
   it('keeps an animated GIF animated, or takes its first frame when asked', async () => {
     const outDir = await tempDir();
     const kept = await optimizeImage(fixture('animated-loop-3.gif'), { outDir, widths: [200] });

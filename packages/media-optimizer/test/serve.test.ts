@@ -152,4 +152,15 @@ describe('static media serving through node:http', () => {
     }
     expect((await raw('/elsewhere')).body.toString()).toBe('app route');
   });
+
+  it('answers 500 instead of hanging when its root is missing', async () => {
+    const handler = createHttpHandler(createStaticServer({ root: join(await tempDir(), 'gone') }));
+    const broken = createServer((req, res) => void handler(req, res));
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+    const address = broken.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const response = await fetch(`http://127.0.0.1:${port}/video.mp4`);
+    expect(response.status).toBe(500);
+    await new Promise<void>((resolve) => broken.close(() => resolve()));
+  });
 });

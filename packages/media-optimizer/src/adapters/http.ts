@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type MediaServer, toMediaRequest } from '../serve.js';
+import { type MediaResponse, type MediaServer, toMediaRequest } from '../serve.js';
 
 /** Options of {@link createHttpHandler}. */
 export interface HttpHandlerOptions {
@@ -24,7 +24,14 @@ export function createHttpHandler(
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return true;
     }
-    const response = await server.handle(request);
+    let response: MediaResponse;
+    try {
+      response = await server.handle(request);
+    } catch {
+      // A file vanished or the root is unreadable: answer, never leave the socket hanging.
+      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Internal error');
+      return true;
+    }
     res.writeHead(response.status, response.headers);
     if (response.body === null || typeof response.body === 'string') {
       res.end(method === 'HEAD' ? undefined : (response.body ?? undefined));
