@@ -1,1 +1,34 @@
-export { PilmsCacheError } from './errors.js';
+export type { BusMessage, CacheBus } from './bus.js';
+export {
+  type Cache,
+  type CacheOptions,
+  type CacheStats,
+  createCache,
+  type GetOrSetOptions,
+  type Loader,
+  type ScopeOptions,
+  type SetOptions,
+  type WarmEntry,
+} from './cache.js';
+export { type Codec, jsonCodec } from './codec.js';
+export { defaults } from './defaults.js';
+export {
+  ClosedError,
+  errors,
+  FlushFailedError,
+  InvalidKeyError,
+  InvalidOptionError,
+  LoaderTimeoutError,
+  PilmsCacheError,
+  SerializationError,
+} from './errors.js';
+export type { CacheLogger } from './guard.js';
+export { createMemoryStore } from './memory-store.js';
+export type { CacheStore, ReleaseLock, StoreSetOptions } from './store.js';
+export {
+  createWriteBehind,
+  type WriteBehind,
+  type WriteBehindItem,
+  type WriteBehindOptions,
+  type WriteBehindStats,
+} from './write-behind.js';
