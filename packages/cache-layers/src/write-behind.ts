@@ -120,6 +120,7 @@ export function createWriteBehind<V>(options: WriteBehindOptions<V>): WriteBehin
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let closed = false;
+  let lastFailed = false;
   let closing: Promise<void> | undefined;
 
   const journal: Journal | undefined = options.journalPath ? openJournal(options.journalPath) : undefined;
@@ -186,11 +187,13 @@ export function createWriteBehind<V>(options: WriteBehindOptions<V>): WriteBehin
     const batch = inFlight;
     running = flushWithRetry(batch)
       .then(() => {
+        lastFailed = false;
         counters.batches++;
         counters.flushed += batch.length;
       })
       .catch((error: FlushFailedError) => {
         counters.failures++;
+        lastFailed = true;
         // Put the batch back under any newer writes of the same keys, so nothing acknowledged is lost.
         for (const { key, value } of batch) if (!pending.has(key)) pending.set(key, value);
         options.onError?.(error);
@@ -206,7 +209,7 @@ export function createWriteBehind<V>(options: WriteBehindOptions<V>): WriteBehin
         const waiters = spaceWaiters;
         spaceWaiters = [];
         for (const wake of waiters) wake();
-        schedule(counters.failures > 0 ? retryMaxMs : maxDelayMs);
+        schedule(lastFailed ? retryMaxMs : maxDelayMs);
       });
     return running;
   }
