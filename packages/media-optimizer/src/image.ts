@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { defaults } from './defaults.js';
-import { CorruptMediaError, InvalidOptionError, MediaLimitError, PilmsMediaError } from './errors.js';
+import {
+  CorruptMediaError,
+  InvalidOptionError,
+  MediaCancelledError,
+  MediaLimitError,
+  PilmsMediaError,
+} from './errors.js';
 import { checkInput, type MediaLimits } from './limits.js';
 import { buildMarkup, type ImageMarkup, type ImageVariant } from './markup.js';
 import { imageFormats } from './sniff.js';
@@ -38,6 +44,8 @@ export interface OptimizeImageOptions {
   limits?: MediaLimits;
   /** File operations used for outputs. Default: node:fs. */
   fileLayer?: FileLayer;
+  /** Cancels between variants; partial outputs are removed. Default: none. */
+  signal?: AbortSignal;
 }
 
 /** What is stored in an image asset's `manifest.json`. */
@@ -133,7 +141,7 @@ export async function optimizeImage(input: string | Uint8Array, options: Optimiz
       const meta = await readMetadata(bytes, maxPixels, animatable);
       const animated = animatable && (meta.pages ?? 1) > 1 && settings.animated === 'keep';
       const source = { format, width: 0, height: 0, bytes: sizeBytes, animated };
-      const job: EncodeJob = { bytes, maxPixels, settings, dir: tempDir, fs, source };
+      const job: EncodeJob = { bytes, maxPixels, settings, dir: tempDir, fs, source, signal: options.signal };
       const { variants, lqip } = animated ? await encodeAnimated(job) : await encodeStill(job);
       const result: ImageManifest = { kind: 'image', hash, source, variants };
       if (lqip !== undefined) result.lqip = lqip;
@@ -190,10 +198,15 @@ interface EncodeJob {
   dir: string;
   fs: FileLayer;
   source: ImageManifest['source'];
+  signal: AbortSignal | undefined;
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new MediaCancelledError();
 }
 type Encoded = { variants: ImageVariant[]; lqip: string | undefined };
 
-async function encodeStill({ bytes, maxPixels, settings, dir, fs, source }: EncodeJob): Promise<Encoded> {
+async function encodeStill({ bytes, maxPixels, settings, dir, fs, source, signal }: EncodeJob): Promise<Encoded> {
   // The one decode: EXIF-rotated, converted to sRGB, metadata dropped; every variant resizes this raw copy.
   const decoded = await wrapDecode(
     sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
@@ -210,6 +223,7 @@ async function encodeStill({ bytes, maxPixels, settings, dir, fs, source }: Enco
   // buffer that still holds enough pixels, instead of the full decode each time.
   let previous = { data: decoded.data, raw };
   for (const width of targetWidths(raw.width, settings.widths).reverse()) {
+    throwIfAborted(signal);
     const resized =
       width === previous.raw.width
         ? { data: previous.data, info: previous.raw }
@@ -243,7 +257,7 @@ async function encodeStill({ bytes, maxPixels, settings, dir, fs, source }: Enco
   return { variants, lqip };
 }
 
-async function encodeAnimated({ bytes, maxPixels, settings, dir, fs, source }: EncodeJob): Promise<Encoded> {
+async function encodeAnimated({ bytes, maxPixels, settings, dir, fs, source, signal }: EncodeJob): Promise<Encoded> {
   // libvips cannot resize a stack of frames from one raw buffer, so animations decode per width.
   const open = () => sharp(bytes, { animated: true, limitInputPixels: maxPixels, failOn: 'error' });
   const meta = await wrapDecode(open().metadata());
@@ -251,6 +265,7 @@ async function encodeAnimated({ bytes, maxPixels, settings, dir, fs, source }: E
   Object.assign(source, { width, height: meta.pageHeight ?? meta.height ?? 0 });
   const variants: ImageVariant[] = [];
   for (const target of targetWidths(width, settings.widths)) {
+    throwIfAborted(signal);
     for (const format of ['webp', 'gif'] as const) {
       const out = open().resize({ width: target });
       const { data, info } = await wrapDecode(

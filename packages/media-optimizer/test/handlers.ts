@@ -33,7 +33,7 @@ export function mediaHandlers(
     },
     image: async ({ input }, context) => {
       context.log(`optimizing ${input}`);
-      const result = await optimizeImage(input, { outDir, widths: [160], formats: ['webp'] });
+      const result = await optimizeImage(input, { outDir, widths: [160], formats: ['webp'], signal: context.signal });
       return { hash: result.hash };
     },
   };

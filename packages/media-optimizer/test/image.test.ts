@@ -7,6 +7,7 @@ import {
   CorruptMediaError,
   type FileLayer,
   InvalidOptionError,
+  MediaCancelledError,
   MediaLimitError,
   MediaWriteError,
   nodeFileLayer,
@@ -228,6 +229,29 @@ describe('optimizeImage with bad input', () => {
     const retry = await optimizeImage(fixture('320x240.jpg'), { outDir, ...small });
     expect(retry.cached).toBe(false);
     expect(retry.variants).toHaveLength(6);
+  });
+
+  it('stops between variants when cancelled and removes what it wrote', async () => {
+    const outDir = await tempDir();
+    const controller = new AbortController();
+    let writes = 0;
+    const counting: FileLayer = {
+      ...nodeFileLayer,
+      async writeFile(path, data) {
+        writes += 1;
+        await nodeFileLayer.writeFile(path, data);
+        controller.abort();
+      },
+    };
+    const error = await optimizeImage(fixture('320x240.jpg'), {
+      outDir,
+      ...small,
+      fileLayer: counting,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MediaCancelledError);
+    expect(writes).toBe(3);
+    await expectNothingWritten(outDir);
   });
 
   it('validates options with messages that name the option', async () => {
