@@ -218,33 +218,40 @@ async function encodeStill({ bytes, maxPixels, settings, dir, fs, source, signal
   const raw = { width: decoded.info.width, height: decoded.info.height, channels: decoded.info.channels };
   Object.assign(source, { width: raw.width, height: raw.height });
   const hasAlpha = raw.channels === 2 || raw.channels === 4;
-  const variants: ImageVariant[] = [];
   // Largest first, each width resized from the previous one: every resize reads the smallest
   // buffer that still holds enough pixels, instead of the full decode each time.
+  const sizes: { data: Buffer; raw: typeof raw }[] = [];
   let previous = { data: decoded.data, raw };
   for (const width of targetWidths(raw.width, settings.widths).reverse()) {
     throwIfAborted(signal);
-    const resized =
-      width === previous.raw.width
-        ? { data: previous.data, info: previous.raw }
-        : await sharp(previous.data, { raw: previous.raw })
-            .resize({ width })
-            .raw()
-            .toBuffer({ resolveWithObject: true });
-    const rawResized = { width: resized.info.width, height: resized.info.height, channels: resized.info.channels };
-    previous = { data: resized.data, raw: rawResized };
-    const outputs = await Promise.all(
-      settings.formats.map((format) =>
-        encoder(sharp(resized.data, { raw: rawResized }), format, settings, hasAlpha).toBuffer(),
-      ),
-    );
-    for (const [i, format] of settings.formats.entries()) {
-      const data = outputs[i] as Buffer;
-      const file = `${width}.${format === 'jpeg' ? 'jpg' : format}`;
-      await writeOrFail(fs, join(dir, file), data);
-      variants.push({ width: rawResized.width, height: rawResized.height, format, file, bytes: data.byteLength });
+    if (width !== previous.raw.width) {
+      const resized = await sharp(previous.data, { raw: previous.raw })
+        .resize({ width })
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      previous = {
+        data: resized.data,
+        raw: { width: resized.info.width, height: resized.info.height, channels: resized.info.channels },
+      };
     }
+    sizes.push(previous);
   }
+  // All encodes at once: libuv's pool (4 threads) bounds the parallelism and memory, and no core
+  // idles between widths. allSettled so nothing still writes into the temp dir while it is removed.
+  const settled = await Promise.allSettled(
+    sizes.reverse().flatMap((size) =>
+      settings.formats.map(async (format): Promise<ImageVariant> => {
+        const data = await encoder(sharp(size.data, { raw: size.raw }), format, settings, hasAlpha).toBuffer();
+        throwIfAborted(signal);
+        const file = `${size.raw.width}.${format === 'jpeg' ? 'jpg' : format}`;
+        await writeOrFail(fs, join(dir, file), data);
+        return { width: size.raw.width, height: size.raw.height, format, file, bytes: data.byteLength };
+      }),
+    ),
+  );
+  const failure = settled.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  const variants = settled.map((result) => (result as PromiseFulfilledResult<ImageVariant>).value);
   const lqip =
     settings.lqipWidth > 0
       ? await toLqip(
@@ -253,7 +260,6 @@ async function encodeStill({ bytes, maxPixels, settings, dir, fs, source, signal
           }),
         )
       : undefined;
-  variants.sort((a, b) => a.width - b.width);
   return { variants, lqip };
 }
 
