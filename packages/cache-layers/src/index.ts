@@ -23,6 +23,22 @@ export {
   SerializationError,
 } from './errors.js';
 export type { CacheLogger } from './guard.js';
+export {
+  type CacheableRequest,
+  type CachedResponse,
+  createResponseCache,
+  type PreparedResponse,
+  type ResponseCache,
+  type ResponseCacheOptions,
+  type ResponseCacheStore,
+} from './http/response-cache.js';
+export {
+  type CacheControlPreset,
+  cacheControlPresets,
+  createEtag,
+  isNotModified,
+  type RequestHeaders,
+} from './http/validators.js';
 export { createMemoryStore } from './memory-store.js';
 export type { CacheStore, ReleaseLock, StoreSetOptions } from './store.js';
 export {
