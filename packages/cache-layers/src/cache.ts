@@ -490,9 +490,10 @@ class CacheView<V> implements Cache<V> {
   #adaptiveTtl(base: number, previous: Entry | undefined): number {
     const adaptive = this.#core.adaptive;
     if (!adaptive) return base;
-    const reads = previous?.reads ?? 1;
+    // `reads` includes the lookup that found the entry stale, so 1 means nobody else read it.
+    const reads = previous?.reads ?? 2;
     if (reads >= (adaptive.hotReads ?? defaults.adaptiveHotReads)) return adaptive.maxMs;
-    if (reads === 0) return adaptive.minMs;
+    if (reads <= 1) return adaptive.minMs;
     return Math.min(adaptive.maxMs, Math.max(adaptive.minMs, base));
   }
 

@@ -6,25 +6,7 @@ import {
   InvalidOptionError,
   SerializationError,
 } from '../src/index.js';
-
-interface Course {
-  id: number;
-  title: string;
-  lessons: Array<{ id: number; title: string; body: string }>;
-}
-
-/** A ~1.8 KB course object like the LMS caches. */
-export function course(id: number): Course {
-  return {
-    id,
-    title: `Course ${id}: Introduction to fractions`,
-    lessons: Array.from({ length: 12 }, (_, i) => ({
-      id: i,
-      title: `Lesson ${i} of course ${id}`,
-      body: 'Read the chapter, then answer the questions at the end of it.',
-    })),
-  };
-}
+import { type Course, course } from './fixtures/course.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

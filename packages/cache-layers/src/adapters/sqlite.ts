@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
+import type { BusMessage, CacheBus } from '../bus.js';
 import { InvalidOptionError } from '../errors.js';
 import type { CacheStore, ReleaseLock } from '../store.js';
+import { checkNumber } from '../validate.js';
 
 type SqliteDatabase = Database.Database;
 
@@ -15,18 +17,22 @@ export interface SqliteStoreOptions {
   table?: string;
 }
 
+function open(options: SqliteStoreOptions): { db: SqliteDatabase; table: string; owned: boolean } {
+  const table = options.table ?? 'pilms_cache';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new InvalidOptionError('table', 'an SQL identifier', table);
+  if (!options.database && !options.path) throw new InvalidOptionError('path', 'a file path', options.path);
+  const db = options.database ?? new Database(options.path as string);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  return { db, table, owned: !options.database };
+}
+
 /**
  * An L2 {@link CacheStore} in a SQLite file: a cache shared by the worker processes of one board
  * when there is no Redis. WAL mode, so readers never wait for the writer.
  */
 export function createSqliteStore(options: SqliteStoreOptions): CacheStore {
-  const table = options.table ?? 'pilms_cache';
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new InvalidOptionError('table', 'an SQL identifier', table);
-  if (!options.database && !options.path) throw new InvalidOptionError('path', 'a file path', options.path);
-  const owned = !options.database;
-  const db = options.database ?? new Database(options.path as string);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
+  const { db, table, owned } = open(options);
   db.exec(`
     CREATE TABLE IF NOT EXISTS ${table} (key TEXT PRIMARY KEY, value BLOB NOT NULL, expires_at INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS ${table}_tags (tag TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (tag, key));
@@ -97,6 +103,67 @@ export function createSqliteStore(options: SqliteStoreOptions): CacheStore {
     async close() {
       if (closed) return;
       closed = true;
+      if (owned) db.close();
+    },
+  };
+}
+
+/** Options of {@link createSqliteBus}. */
+export interface SqliteBusOptions extends SqliteStoreOptions {
+  /** How often each process reads the change log, ms. Default 50. */
+  pollMs?: number;
+  /** How long a change stays in the log before it is pruned, ms. Default 60000. */
+  retainMs?: number;
+}
+
+/**
+ * A {@link CacheBus} on a SQLite change log: for the worker processes of one board without
+ * Redis. Each process appends its invalidations and polls for the others' every `pollMs`, so the
+ * propagation delay is about `pollMs`.
+ */
+export function createSqliteBus(options: SqliteBusOptions): CacheBus {
+  checkNumber('pollMs', options.pollMs, 1);
+  checkNumber('retainMs', options.retainMs, 1);
+  const { db, table, owned } = open(options);
+  const pollMs = options.pollMs ?? 50;
+  const retainMs = options.retainMs ?? 60_000;
+  db.exec(
+    `CREATE TABLE IF NOT EXISTS ${table}_changes (id INTEGER PRIMARY KEY AUTOINCREMENT, message TEXT NOT NULL, at INTEGER NOT NULL)`,
+  );
+  const insert = db.prepare(`INSERT INTO ${table}_changes (message, at) VALUES (?, ?)`);
+  const since = db.prepare<[number], { id: number; message: string }>(
+    `SELECT id, message FROM ${table}_changes WHERE id > ? ORDER BY id`,
+  );
+  const prune = db.prepare(`DELETE FROM ${table}_changes WHERE at < ?`);
+  const last = db.prepare<[], { id: number | null }>(`SELECT max(id) AS id FROM ${table}_changes`);
+  let cursor = last.get()?.id ?? 0;
+  const handlers = new Set<(message: BusMessage) => void>();
+  let polls = 0;
+  const timer = setInterval(() => {
+    for (const row of since.all(cursor)) {
+      cursor = row.id;
+      const message = JSON.parse(row.message) as BusMessage;
+      for (const handler of handlers) handler(message);
+    }
+    // Pruning now and then keeps the log small without a write on every poll.
+    if (++polls % 100 === 0) prune.run(Date.now() - retainMs);
+  }, pollMs);
+  timer.unref();
+  let closed = false;
+
+  return {
+    name: 'sqlite',
+    ready: Promise.resolve(),
+    async publish(message) {
+      insert.run(JSON.stringify(message), Date.now());
+    },
+    subscribe(handler) {
+      handlers.add(handler);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
       if (owned) db.close();
     },
   };
