@@ -40,6 +40,8 @@ export interface JobStore {
   update(id: string, patch: JobPatch, now: number): void;
   appendLog(id: string, line: string, keep: number): void;
   logs(id: string): string[];
+  /** Number of jobs per status (for `stats()`, polled by monitors, so no rows are loaded). */
+  counts(): Record<JobStatus, number>;
 }
 
 /** What a handler gets besides the payload. */
@@ -143,6 +145,9 @@ export async function createJobQueue(options: JobQueueOptions): Promise<JobQueue
   assertNumber('nice', nice, 0, true);
   assertNumber('maxAttempts', maxAttempts, 1, true);
   assertNumber('maxLogLines', maxLogLines, 0, true);
+  if (options.cpus !== undefined && !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(options.cpus)) {
+    throw new InvalidOptionError('cpus', "a CPU list for taskset such as '0-3' or '4,5'", options.cpus);
+  }
   if (typeof store?.claimNext !== 'function') throw new InvalidOptionError('store', 'a JobStore', store);
 
   const listeners = { progress: new Set<JobEvents['progress']>(), settled: new Set<JobEvents['settled']>() };
@@ -267,14 +272,14 @@ export async function createJobQueue(options: JobQueueOptions): Promise<JobQueue
         pump();
       }),
     stats() {
-      const count = (status: JobStatus) => store.list(status).length;
+      const counts = store.counts();
       const sorted = [...runTimes].sort((a, b) => a - b);
       return {
-        queued: count('queued'),
+        queued: counts.queued,
         running: running.size,
-        done: count('done'),
-        failed: count('failed'),
-        cancelled: count('cancelled'),
+        done: counts.done,
+        failed: counts.failed,
+        cancelled: counts.cancelled,
         recovered: { ...recovered },
         runMs: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) },
       };

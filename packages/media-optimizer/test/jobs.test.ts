@@ -122,6 +122,9 @@ describe('createJobQueue', () => {
     expect(queue.logs(id).join('\n')).toContain('Input cannot be decoded');
     expect(() => queue.get('nope')).toThrow(JobNotFoundError);
     expect(() => queue.add('pdf', {})).toThrow(InvalidOptionError);
+    await expect(createJobQueue({ store, handlers: {}, cpus: '0-3; rm -rf /' })).rejects.toThrow(
+      "Expected `cpus` to be a CPU list for taskset such as '0-3' or '4,5', got \"0-3; rm -rf /\"",
+    );
     await queue.close();
     store.close();
   });

@@ -81,6 +81,9 @@ export function createSqliteJobStore(options: SqliteJobStoreOptions): SqliteJobS
   const readLogs = db.prepare<[string], { line: string }>(
     'SELECT line FROM media_job_logs WHERE job_id = ? ORDER BY seq',
   );
+  const countByStatus = db.prepare<[], { status: JobStatus; n: number }>(
+    'SELECT status, COUNT(*) AS n FROM media_jobs GROUP BY status',
+  );
   const claimNext = db.transaction((now: number) => claim.get(now));
   let closed = false;
 
@@ -121,6 +124,11 @@ export function createSqliteJobStore(options: SqliteJobStoreOptions): SqliteJobS
     },
     logs(id) {
       return readLogs.all(id).map((row) => row.line);
+    },
+    counts() {
+      const counts: Record<JobStatus, number> = { queued: 0, running: 0, done: 0, failed: 0, cancelled: 0 };
+      for (const row of countByStatus.all()) counts[row.status] = row.n;
+      return counts;
     },
     close() {
       if (closed || !owned) return;
