@@ -236,10 +236,19 @@ function createCore(options: CacheOptions<unknown>) {
       if (closed) throw new ClosedError('This cache');
     },
     checkKey(key: string, prefix: string): string {
+      if (closed) throw new ClosedError('This cache');
       checkKey(key, maxKeyLength);
+      if (prefix === '') return key;
       const full = prefix + key;
       checkKey(full, maxKeyLength);
       return full;
+    },
+    /** The fresh L1 entry, counted as a hit; the synchronous fast path of every read. */
+    freshInL1(key: string): Entry | undefined {
+      const found = l1.get(key);
+      if (found === undefined || found.expiresAt <= Date.now()) return undefined;
+      counters.hits++;
+      return found;
     },
     /** Finds an entry in L1, then L2 (copying it up); fresh or stale. */
     async lookup(key: string): Promise<Entry | undefined> {
@@ -383,19 +392,19 @@ class CacheView<V> implements Cache<V> {
 
   async get(key: string): Promise<V | undefined> {
     if (this.#scope.loader) return this.getOrSet(key, this.#scope.loader);
-    this.#core.assertOpen();
-    const entry = await this.#core.lookup(this.#core.checkKey(key, this.#scope.prefix));
+    const full = this.#core.checkKey(key, this.#scope.prefix);
+    const hit = this.#core.freshInL1(full);
+    if (hit) return hit.value as V;
+    const entry = await this.#core.lookup(full);
     return this.#core.isFresh(entry) ? (entry?.value as V) : undefined;
   }
 
   async has(key: string): Promise<boolean> {
-    this.#core.assertOpen();
     const entry = await this.#core.lookup(this.#core.checkKey(key, this.#scope.prefix));
     return entry !== undefined && entry.expiresAt > Date.now();
   }
 
   async set(key: string, value: V, options: SetOptions = {}): Promise<void> {
-    this.#core.assertOpen();
     const full = this.#core.checkKey(key, this.#scope.prefix);
     const meta = this.#meta(options, options.ttl ?? this.#scope.ttl);
     // Serialize before persisting so an uncacheable value fails before any side effect.
@@ -406,7 +415,6 @@ class CacheView<V> implements Cache<V> {
   }
 
   async delete(key: string): Promise<void> {
-    this.#core.assertOpen();
     const full = this.#core.checkKey(key, this.#scope.prefix);
     await this.#core.invalidate({ ...this.#core.message('delete'), keys: [full] });
   }
@@ -421,10 +429,16 @@ class CacheView<V> implements Cache<V> {
     await this.#core.invalidate({ ...this.#core.message('tag'), tag });
   }
 
-  async getOrSet<T extends V = V>(key: string, loader: Loader<T>, options: GetOrSetOptions = {}): Promise<T> {
-    this.#core.assertOpen();
+  async getOrSet<T extends V = V>(key: string, loader: Loader<T>, options?: GetOrSetOptions): Promise<T> {
     const core = this.#core;
     const full = core.checkKey(key, this.#scope.prefix);
+    const hit = core.freshInL1(full);
+    if (hit) return hit.value as T;
+    return this.#getOrLoad(key, full, loader, options ?? {});
+  }
+
+  async #getOrLoad<T extends V>(key: string, full: string, loader: Loader<T>, options: GetOrSetOptions): Promise<T> {
+    const core = this.#core;
     const entry = await core.lookup(full);
     if (core.isFresh(entry)) return entry?.value as T;
     const stale = entry && entry.staleUntil > Date.now() ? entry : undefined;
