@@ -10,6 +10,7 @@ export {
   type SetOptions,
   type WarmEntry,
 } from './cache.js';
+export { createClusterBus, relayClusterBus } from './cluster-bus.js';
 export { type Codec, jsonCodec } from './codec.js';
 export { defaults } from './defaults.js';
 export {

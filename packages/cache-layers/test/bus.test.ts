@@ -60,3 +60,27 @@ describeBus('SQLite change log', () => {
   const path = join(dir, 'bus.db');
   return { store: createSqliteStore({ path }), bus: createSqliteBus({ path, pollMs: 10 }) };
 });
+
+describe('node:cluster IPC invalidation bus', () => {
+  it('drops the stale L1 copy in another worker of a real cluster', async () => {
+    const { spawn } = await import('node:child_process');
+    const primary = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'fixtures/cluster-primary.ts')],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let output = '';
+    primary.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    await new Promise((resolve) => primary.once('exit', resolve));
+    expect(JSON.parse(output)).toEqual({ before: 'old copy', after: null, received: 1 });
+  });
+
+  it('refuses to create a cluster bus outside a worker', async () => {
+    const { createClusterBus } = await import('../src/index.js');
+    expect(() => createClusterBus()).toThrow(expect.objectContaining({ code: 'PILMS_CACHE_NOT_A_WORKER' }));
+  });
+});
