@@ -20,7 +20,7 @@ import { compareSideBySide } from './support/stats.js';
 const quick = process.env.BENCH_QUICK === '1';
 const keys = quick ? 2_000 : 10_000;
 const gets = quick ? 20_000 : 1_000_000;
-const rounds = quick ? 3 : 7;
+const rounds = quick ? 3 : 5;
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const dir = mkdtempSync(join(tmpdir(), 'pilms-bench-cache-'));
 const redis = await startRedis();

@@ -5,7 +5,7 @@ import { defaults } from './defaults.js';
 import { pack, unpack } from './envelope.js';
 import { ClosedError, InvalidOptionError, LoaderTimeoutError } from './errors.js';
 import { type CacheLogger, createGuard } from './guard.js';
-import { createL1, type Entry, type EntryMeta } from './l1.js';
+import { createL1, type Entry, type EntryMeta, entryOf } from './l1.js';
 import { createLatencyWindow } from './latency.js';
 import { readSnapshot, type SnapshotItem, writeSnapshot } from './snapshot.js';
 import type { CacheStore } from './store.js';
@@ -220,8 +220,7 @@ function createCore(options: CacheOptions<unknown>) {
     if (error) logger.warn('@pilms/cache-layers: ignoring an unreadable snapshot', { path: options.snapshot.path });
     const now = Date.now();
     for (const item of items) {
-      if (item.meta.staleUntil > now)
-        l1.set(item.key, { ...item.meta, value: codec.parse(item.text), reads: 0 }, item.text);
+      if (item.meta.staleUntil > now) l1.set(item.key, entryOf(item.meta, codec.parse(item.text), 0), item.text);
     }
   }
 
@@ -252,16 +251,19 @@ function createCore(options: CacheOptions<unknown>) {
     },
     /** Finds an entry in L1, then L2 (copying it up); fresh or stale. */
     async lookup(key: string): Promise<Entry | undefined> {
-      const found = l1.get(key);
-      if (found || !store) return found;
-      const bytes = await guard.call(() => store.get(key), undefined);
+      return l1.get(key) ?? (await core.readL2(key));
+    },
+    /** Reads L2 and copies a decodable entry into L1. */
+    async readL2(key: string): Promise<Entry | undefined> {
+      const bytes = store ? await guard.call(() => store.get(key), undefined) : undefined;
+      if (!store) return undefined;
       if (!bytes) {
         counters.l2Misses++;
         return undefined;
       }
       try {
         const { meta, text } = unpack(bytes);
-        const entry: Entry = { ...meta, value: codec.parse(text), reads: 1 };
+        const entry = entryOf(meta, codec.parse(text), 1);
         l1.set(key, entry, text);
         counters.l2Hits++;
         return entry;
@@ -280,7 +282,7 @@ function createCore(options: CacheOptions<unknown>) {
       return fresh;
     },
     async store(key: string, value: unknown, meta: EntryMeta, text = serialize(codec, key, value)): Promise<void> {
-      l1.set(key, { ...meta, value, reads: 0 }, text);
+      l1.set(key, entryOf(meta, value, 0), text);
       if (store) {
         const ttlMs = Number.isFinite(meta.staleUntil) ? Math.max(1, meta.staleUntil - Date.now()) : 0;
         await guard.call(() => store.set(key, pack(meta, text, threshold), { ttlMs, tags: meta.tags }), undefined);
@@ -327,13 +329,8 @@ function createCore(options: CacheOptions<unknown>) {
       const deadline = Date.now() + lockTtlMs;
       while (Date.now() < deadline) {
         await sleep(defaults.lockPollMs);
-        const bytes = store ? await guard.call(() => store.get(key), undefined) : undefined;
-        if (!bytes) continue;
-        const { meta, text } = unpack(bytes);
-        if (meta.expiresAt <= Date.now()) continue;
-        const entry: Entry = { ...meta, value: codec.parse(text), reads: 1 };
-        l1.set(key, entry, text);
-        return entry;
+        const entry = await core.readL2(key);
+        if (entry && entry.expiresAt > Date.now()) return entry;
       }
       return undefined;
     },
@@ -455,13 +452,14 @@ class CacheView<V> implements Cache<V> {
     }
     const hardTimeoutMs = options.hardTimeoutMs ?? this.#scope.hardTimeoutMs;
     if (hardTimeoutMs === undefined) return refresh;
-    return Promise.race([
-      refresh,
-      sleep(hardTimeoutMs).then(() => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
         core.loader.timeouts++;
-        throw new LoaderTimeoutError(full, hardTimeoutMs);
-      }),
-    ]);
+        reject(new LoaderTimeoutError(full, hardTimeoutMs));
+      }, hardTimeoutMs);
+    });
+    return Promise.race([refresh, timeout]).finally(() => clearTimeout(timer));
   }
 
   namespace<N = V>(name: string, options: ScopeOptions<N> = {}): Cache<N> {

@@ -17,6 +17,18 @@ export interface Entry extends EntryMeta {
   reads: number;
 }
 
+/**
+ * Builds an entry as a literal of one fixed shape. Object spread here made every entry a
+ * differently shaped object and hot-tier reads several times slower (measured in bench/).
+ */
+export function entryOf(meta: EntryMeta, value: unknown, reads: number): Entry {
+  return { value, expiresAt: meta.expiresAt, staleUntil: meta.staleUntil, tags: meta.tags, reads };
+}
+
+interface HotEntry extends Entry {
+  size: number;
+}
+
 interface Packed extends EntryMeta {
   bytes: Buffer;
   rawBytes: number;
@@ -43,7 +55,7 @@ export function createL1(limits: L1Limits, parse: (text: string) => unknown) {
   const counters = { hotHits: 0, compressedHits: 0, misses: 0, hotEvictions: 0, compressedEvictions: 0, rawBytes: 0 };
   const hot =
     limits.hotMaxEntries > 0
-      ? new LRUCache<string, Entry & { size: number }>({
+      ? new LRUCache<string, HotEntry>({
           max: limits.hotMaxEntries,
           maxSize: limits.hotMaxBytes,
           sizeCalculation: (entry) => entry.size,
@@ -63,7 +75,8 @@ export function createL1(limits: L1Limits, parse: (text: string) => unknown) {
 
   const putHot = (key: string, entry: Entry, size: number) => {
     if (!hot || size + overhead > limits.hotMaxBytes) return;
-    hot.set(key, { ...entry, size: size + overhead });
+    const { value, expiresAt, staleUntil, tags, reads } = entry;
+    hot.set(key, { value, expiresAt, staleUntil, tags, reads, size: size + overhead });
   };
 
   return {
@@ -103,13 +116,7 @@ export function createL1(limits: L1Limits, parse: (text: string) => unknown) {
       }
       counters.compressedHits++;
       packed.reads++;
-      const entry: Entry = {
-        value: parse(decode(packed.bytes)),
-        expiresAt: packed.expiresAt,
-        staleUntil: packed.staleUntil,
-        tags: packed.tags,
-        reads: packed.reads,
-      };
+      const entry = entryOf(packed, parse(decode(packed.bytes)), packed.reads);
       if (packed.reads > 1) putHot(key, entry, packed.rawBytes);
       return entry;
     },

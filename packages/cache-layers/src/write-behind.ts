@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { defaults } from './defaults.js';
 import { ClosedError, FlushFailedError, InvalidOptionError } from './errors.js';
 import { type Journal, journalLine, openJournal } from './journal.js';
@@ -79,8 +80,6 @@ function validate<V>(options: WriteBehindOptions<V>): void {
   checkFunction('merge', options.merge);
   checkFunction('onError', options.onError);
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Creates a write-behind queue that coalesces writes by key and flushes them in batches.

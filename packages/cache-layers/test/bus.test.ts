@@ -1,11 +1,11 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, inject, it } from 'vitest';
 import { tempDir } from '../../../test/support/index.js';
 import { createRedisBus, createRedisStore } from '../src/adapters/redis.js';
 import { createSqliteBus, createSqliteStore } from '../src/adapters/sqlite.js';
 import { type Cache, type CacheBus, type CacheStore, createCache } from '../src/index.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const dir = await tempDir('pilms-cache-bus-');
 const url = inject('redisUrl');
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import {
   createCache,
@@ -7,8 +8,6 @@ import {
   SerializationError,
 } from '../src/index.js';
 import { type Course, course } from './fixtures/course.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('createCache', () => {
   it('gets, sets, checks and deletes typed values', async () => {

@@ -1,7 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { createCache, LoaderTimeoutError } from '../src/index.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('grace, timeouts and loader errors', () => {
   it('serves the stale value while one background refresh runs', async () => {
@@ -54,6 +53,10 @@ describe('grace, timeouts and loader errors', () => {
     expect(error).toMatchObject({ code: 'PILMS_CACHE_LOADER_TIMEOUT', key: 'k', timeoutMs: 30 });
     expect(cache.stats().loader.timeouts).toBe(1);
     expect(await cache.has('k')).toBe(false);
+    // A loader that beats the hard timeout is not counted as one later.
+    expect(await cache.getOrSet('fast', () => 'v', { hardTimeoutMs: 20 })).toBe('v');
+    await sleep(40);
+    expect(cache.stats().loader.timeouts).toBe(1);
   });
 
   it('keeps serving a good stale value when the loader throws', async () => {

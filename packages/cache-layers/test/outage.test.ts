@@ -1,9 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startRedis } from '../../../test/support/index.js';
 import { createRedisStore } from '../src/adapters/redis.js';
 import { createCache } from '../src/index.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const redis = await startRedis();
 afterAll(() => redis.stop());
 

@@ -1,8 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createRedisStore } from '../src/adapters/redis.js';
 import { createCache } from '../src/index.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const url = inject('redisUrl');
 const closers: Array<() => Promise<void>> = [];
 afterAll(async () => {

@@ -1,8 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CacheStore, createCache } from '../src/index.js';
 
 const bytes = (text: string) => Buffer.from(text);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The one suite every L2 store passes: the {@link CacheStore} contract plus a cache on top of it. */
 export function describeStore(name: string, open: () => Promise<CacheStore> | CacheStore): void {

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/index.js';
 import { createCache, createMemoryStore } from '../src/index.js';
 import { course } from './fixtures/course.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const dir = await tempDir('pilms-cache-warm-');
 
 describe('warming, snapshots and adaptive TTL', () => {

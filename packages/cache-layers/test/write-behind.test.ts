@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/index.js';
 import {
@@ -12,7 +13,6 @@ import {
   type WriteBehindItem,
 } from '../src/index.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const dir = await tempDir('pilms-write-behind-');
 const fixturePath = (name: string) => join(import.meta.dirname, 'fixtures', name);
 
