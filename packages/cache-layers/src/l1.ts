@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { decode, encode } from './codec.js';
+import { compressSync, uncompressSync } from 'lz4-napi';
 
 /** What L1 and L2 know about a cached value besides the value itself. */
 export interface EntryMeta {
@@ -88,9 +88,10 @@ export function createL1(limits: L1Limits, parse: (text: string) => unknown) {
         putHot(key, entry, text.length);
         return;
       }
-      const bytes = encode(text, limits.compressThresholdBytes);
+      const raw = Buffer.from(text);
+      const bytes = compressSync(raw);
       if (bytes.length + overhead > limits.compressedMaxBytes) return;
-      const rawBytes = Buffer.byteLength(text);
+      const rawBytes = raw.length;
       compressed.set(key, {
         expiresAt: entry.expiresAt,
         staleUntil: entry.staleUntil,
@@ -116,7 +117,7 @@ export function createL1(limits: L1Limits, parse: (text: string) => unknown) {
       }
       counters.compressedHits++;
       packed.reads++;
-      const entry = entryOf(packed, parse(decode(packed.bytes)), packed.reads);
+      const entry = entryOf(packed, parse(uncompressSync(packed.bytes).toString()), packed.reads);
       if (packed.reads > 1) putHot(key, entry, packed.rawBytes);
       return entry;
     },
