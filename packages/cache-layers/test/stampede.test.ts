@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createRedisStore } from '../src/adapters/redis.js';
 import { createCache } from '../src/index.js';
@@ -59,5 +62,35 @@ describe('stampede protection', () => {
     expect(new Set(values)).toEqual(new Set(['from the database']));
     expect(runs).toBe(1);
     expect(workers.reduce((sum, worker) => sum + worker.stats().loader.lockWaits, 0)).toBe(3);
+  });
+
+  it('runs the loader once across real processes that share Redis', async () => {
+    const prefix = `test:stampede-processes:${Date.now()}:`;
+    const startAt = String(Date.now() + 1_500);
+    const outputs = await Promise.all(
+      [0, 1, 2].map(
+        () =>
+          new Promise<string>((resolve, reject) => {
+            const child = spawn(
+              process.execPath,
+              ['--import', 'tsx', join(import.meta.dirname, 'fixtures/stampede-worker.ts'), url, prefix, startAt],
+              { stdio: ['ignore', 'pipe', 'inherit'] },
+            );
+            let output = '';
+            child.stdout.on('data', (chunk: Buffer) => {
+              output += chunk.toString();
+            });
+            child.once('exit', (code) =>
+              code === 0 ? resolve(output) : reject(new Error(`worker exited with ${code}`)),
+            );
+          }),
+      ),
+    );
+    const results = outputs.map((output) => JSON.parse(output) as { values: string[]; stats: { runs: number } });
+    for (const result of results) expect(result.values).toEqual(['from the database']);
+    const redis = new Redis(url);
+    expect(await redis.get(`${prefix}loader-runs`)).toBe('1');
+    redis.disconnect();
+    expect(results.reduce((sum, result) => sum + result.stats.runs, 0)).toBe(1);
   });
 });
