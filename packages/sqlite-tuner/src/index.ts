@@ -1,1 +1,26 @@
-export { PilmsSqliteError } from './errors.js';
+export { createWriteBatcher, type WriteBatcher, type WriteBatcherOptions, type WriteBatcherStats } from './batcher.js';
+export { type BusyPolicy, isBusyError } from './busy.js';
+export {
+  type Closeable,
+  type DatabaseStats,
+  type OpenOptions,
+  openDatabase,
+  type Params,
+  type TunedDatabase,
+} from './database.js';
+export { defaults, type PragmaSettings, type PragmaValue, profiles } from './defaults.js';
+export {
+  BackupError,
+  DatabaseBusyError,
+  DatabaseClosedError,
+  DatabaseOpenError,
+  errors,
+  InvalidOptionError,
+  type OpenFailureReason,
+  PilmsSqliteError,
+  PragmaRejectedError,
+} from './errors.js';
+export type { Percentiles } from './latency.js';
+export type { StatementStats } from './metrics.js';
+export type { StatementCacheStats } from './statement-cache.js';
+export { autoProfile, type PragmaReport, type ProfileName, type TuneOptions, type TuneReport, tune } from './tune.js';
