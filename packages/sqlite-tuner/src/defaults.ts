@@ -48,6 +48,18 @@ export const defaults = {
   batchMaxDelayMs: 2,
   /** WriteBatcher: most writes per transaction. */
   batchMaxSize: 500,
+  /** Maintenance: how often the scheduler looks at the WAL and freelist (ms). */
+  maintenanceIntervalMs: 60_000,
+  /** Maintenance: how often `PRAGMA optimize` runs (ms). */
+  optimizeEveryMs: 3_600_000,
+  /** Maintenance: TRUNCATE-checkpoint when the WAL passes this size (bytes). */
+  walCheckpointBytes: 67_108_864,
+  /** Maintenance: incomplete checkpoints in a row (with a growing WAL) that count as starvation. */
+  starvationAfter: 3,
+  /** Maintenance: free pages above which `incremental_vacuum` runs. */
+  freelistPages: 1024,
+  /** Backups kept by `createBackups()`. */
+  backupKeep: 7,
   /** `auto` profile: share of RAM given to the page caches of all processes. */
   autoCacheShareOfRam: 0.05,
   /** `auto` profile: share of RAM given to mmap. */

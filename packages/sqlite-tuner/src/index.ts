@@ -1,3 +1,12 @@
+export {
+  type BackupOptions,
+  type BackupResult,
+  type BackupStats,
+  type Backups,
+  createBackups,
+  restoreBackup,
+  verifyDatabaseFile,
+} from './backup.js';
 export { createWriteBatcher, type WriteBatcher, type WriteBatcherOptions, type WriteBatcherStats } from './batcher.js';
 export { type BusyPolicy, isBusyError } from './busy.js';
 export {
@@ -21,6 +30,14 @@ export {
   PragmaRejectedError,
 } from './errors.js';
 export type { Percentiles } from './latency.js';
+export {
+  type CheckpointResult,
+  createMaintenance,
+  type Maintenance,
+  type MaintenanceOptions,
+  type MaintenanceStats,
+  type QuickCheckResult,
+} from './maintenance.js';
 export type { StatementStats } from './metrics.js';
 export type { StatementCacheStats } from './statement-cache.js';
 export { autoProfile, type PragmaReport, type ProfileName, type TuneOptions, type TuneReport, tune } from './tune.js';
