@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { analyzeQuery, type IndexSuggestion } from './advisor.js';
-import { InvalidOptionError } from './errors.js';
+import { assertNumber } from './validate.js';
 
 /** Options of `createSlowQueryLog()`. */
 export interface SlowQueryLogOptions {
@@ -35,12 +35,8 @@ const logDefaults = { thresholdMs: 100, maxEntries: 100 };
 export function createSlowQueryLog(db: Database.Database, options: SlowQueryLogOptions = {}): SlowQueryLog {
   const thresholdMs = options.thresholdMs ?? logDefaults.thresholdMs;
   const maxEntries = options.maxEntries ?? logDefaults.maxEntries;
-  if (!(Number.isFinite(thresholdMs) && thresholdMs >= 0)) {
-    throw new InvalidOptionError('thresholdMs', 'a finite number >= 0', thresholdMs);
-  }
-  if (!(Number.isInteger(maxEntries) && maxEntries >= 1)) {
-    throw new InvalidOptionError('maxEntries', 'an integer >= 1', maxEntries);
-  }
+  assertNumber('thresholdMs', thresholdMs, 0);
+  assertNumber('maxEntries', maxEntries, 1, true);
   const advice = new Map<string, IndexSuggestion[]>();
   const log: SlowQueryEntry[] = [];
   let slow = 0;
