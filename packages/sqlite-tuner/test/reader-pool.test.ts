@@ -1,5 +1,8 @@
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/index.js';
@@ -85,5 +88,30 @@ describe('createReaderPool', () => {
       await missing.close();
     }
     expect(() => createReaderPool(path, { size: 0 })).toThrow('Expected `size` to be a finite integer >= 1, got 0');
+  });
+
+  it('starts its workers from the built ESM and CJS files too (the .js/.cjs sibling, no tsx)', async () => {
+    const path = join(await tempDir(), 'report.db');
+    buildReportDb(path, 10);
+    const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+    // Inside the package so the built files resolve better-sqlite3 from node_modules as an install would.
+    const outDir = join(packageDir, `.dist-test-${process.pid}`);
+    try {
+      execFileSync(resolve(packageDir, '../../node_modules/.bin/tsup'), ['--out-dir', outDir, '--no-dts', '--silent'], {
+        cwd: packageDir,
+      });
+      for (const file of ['reader-pool.js', 'reader-pool.cjs']) {
+        const script = `const { createReaderPool } = await import(${JSON.stringify(join(outDir, 'adapters', file))});
+          const pool = createReaderPool(${JSON.stringify(path)}, { size: 1 });
+          console.log(JSON.stringify(await pool.get('SELECT count(*) AS n FROM events')));
+          await pool.close();`;
+        const scriptFile = join(outDir, 'check.mjs');
+        writeFileSync(scriptFile, script);
+        const output = execFileSync(process.execPath, [scriptFile], { encoding: 'utf8' });
+        expect(JSON.parse(output)).toEqual({ n: 10 });
+      }
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
   });
 });

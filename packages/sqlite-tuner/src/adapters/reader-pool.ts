@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PilmsSqliteError } from '../errors.js';
 import { type Percentiles, SampleRing } from '../latency.js';
@@ -67,7 +68,8 @@ const poolDefaults = {
  * because Node 20 does not apply `--import tsx` from `execArgv` to a worker's entry module.
  */
 function workerEntry(): { source: string | URL; eval: boolean } {
-  const here = import.meta.url;
+  // The CJS build has no import.meta.url; there __filename names this module instead.
+  const here = typeof __filename === 'string' ? pathToFileURL(__filename).href : import.meta.url;
   const extension = /\.(c?js|ts)$/.exec(here)?.[1] ?? 'js';
   const url = new URL(`./reader-pool-worker.${extension}`, here);
   if (extension !== 'ts') return { source: url, eval: false };
