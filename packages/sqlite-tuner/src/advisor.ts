@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { bind, type Params } from './bind.js';
 import { PilmsSqliteError } from './errors.js';
 
 /** What `analyzeQuery` found wrong in a plan. */
@@ -45,13 +46,8 @@ export class UnplannableQueryError extends PilmsSqliteError {
   }
 }
 
-type Params = readonly unknown[] | Record<string, unknown>;
-
 function explain(db: Database.Database, sql: string, params: Params | undefined): string[] {
-  const statement = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
-  const rows = (
-    params === undefined ? statement.all() : Array.isArray(params) ? statement.all(...params) : statement.all(params)
-  ) as { detail: string }[];
+  const rows = bind<{ detail: string }[]>(db.prepare(`EXPLAIN QUERY PLAN ${sql}`), 'all', params);
   return rows.map((row) => row.detail);
 }
 

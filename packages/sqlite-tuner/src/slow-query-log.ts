@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { analyzeQuery, type IndexSuggestion } from './advisor.js';
+import type { Params } from './bind.js';
 import { assertNumber } from './validate.js';
 
 /** Options of `createSlowQueryLog()`. */
@@ -24,7 +25,7 @@ export interface SlowQueryEntry {
 /** Records statements slower than a threshold, each with the query advisor's suggestion. */
 export interface SlowQueryLog {
   /** Reports one finished statement; logs it when it was slow. */
-  observe(sql: string, durationMs: number, params?: readonly unknown[] | Record<string, unknown>): void;
+  observe(sql: string, durationMs: number, params?: Params): void;
   entries(): SlowQueryEntry[];
   stats(): { slow: number; withSuggestion: number; thresholdMs: number };
 }

@@ -1,13 +1,14 @@
 // Worker entry of the reader pool: one read-only connection answering { id, method, sql, params } messages.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { bind, type Params } from '../bind.js';
 
 /** A query sent to a reader worker. */
 export interface ReaderRequest {
   id: number;
   method: 'all' | 'get';
   sql: string;
-  params: readonly unknown[] | Record<string, unknown> | undefined;
+  params: Params | undefined;
 }
 
 /** A reader worker's answer. */
@@ -36,12 +37,7 @@ if (parentPort) {
         statement = db.prepare(sql);
         statements.set(sql, statement);
       }
-      const value =
-        params === undefined
-          ? statement[method]()
-          : Array.isArray(params)
-            ? statement[method](...params)
-            : statement[method](params);
+      const value = bind(statement, method, params);
       port.postMessage({ id, ok: true, value } satisfies ReaderResponse);
     } catch (error) {
       const { message, code } = error as { message: string; code?: string };

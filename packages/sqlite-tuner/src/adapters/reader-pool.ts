@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { Params } from '../bind.js';
 import { PilmsSqliteError } from '../errors.js';
 import { type Percentiles, SampleRing } from '../latency.js';
 import { assertNumber } from '../validate.js';
@@ -28,8 +29,8 @@ export interface ReaderPoolStats {
 
 /** Read-only connections on worker threads, for heavy queries that must not stall the main event loop. */
 export interface ReaderPool {
-  all<T = unknown>(sql: string, params?: readonly unknown[] | Record<string, unknown>): Promise<T[]>;
-  get<T = unknown>(sql: string, params?: readonly unknown[] | Record<string, unknown>): Promise<T | undefined>;
+  all<T = unknown>(sql: string, params?: Params): Promise<T[]>;
+  get<T = unknown>(sql: string, params?: Params): Promise<T | undefined>;
   stats(): ReaderPoolStats;
   /** Rejects queued queries with `ReaderPoolClosedError` and stops the workers; idempotent. */
   close(): Promise<void>;
