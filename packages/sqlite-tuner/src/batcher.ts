@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Params, TunedDatabase } from './database.js';
+import type { Params } from './bind.js';
+import type { TunedDatabase } from './database.js';
 import { defaults } from './defaults.js';
 import { DatabaseClosedError } from './errors.js';
 import { type Percentiles, SampleRing } from './latency.js';
@@ -7,7 +8,10 @@ import { assertNumber } from './validate.js';
 
 /** Options of `createWriteBatcher()`. */
 export interface WriteBatcherOptions {
-  /** Longest a write waits for its batch to commit (ms). Default `2`. */
+  /**
+   * Extra time a write may wait for others to join its batch (ms). `0` commits on the next event-loop
+   * turn, grouping every write queued in the current one. Default `0`.
+   */
   maxDelayMs?: number;
   /** Most writes in one transaction; a full batch commits at once. Default `500`. */
   maxBatchSize?: number;
@@ -63,7 +67,7 @@ class Batcher implements WriteBatcher {
   private readonly maxDelayMs: number;
   private readonly maxBatchSize: number;
   private queue: PendingWrite[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private cancelScheduled: (() => void) | undefined;
   private draining: Promise<void> | undefined;
   private closed = false;
   private readonly sizes = new SampleRing(defaults.latencySamples);
@@ -95,13 +99,23 @@ class Batcher implements WriteBatcher {
     return new Promise((resolve, reject) => {
       this.queue.push({ sql, params, resolve, reject });
       if (this.queue.length >= this.maxBatchSize) void this.flush();
-      else this.timer ??= setTimeout(() => void this.flush(), this.maxDelayMs);
+      else this.cancelScheduled ??= this.schedule();
     });
   }
 
+  private schedule(): () => void {
+    const flush = () => void this.flush();
+    if (this.maxDelayMs === 0) {
+      const immediate = setImmediate(flush);
+      return () => clearImmediate(immediate);
+    }
+    const timer = setTimeout(flush, this.maxDelayMs);
+    return () => clearTimeout(timer);
+  }
+
   flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelScheduled?.();
+    this.cancelScheduled = undefined;
     this.draining ??= this.drain().finally(() => {
       this.draining = undefined;
     });

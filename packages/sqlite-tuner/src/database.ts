@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import Database from 'better-sqlite3';
+import { bind, type Params } from './bind.js';
 import { type BusyCounters, type BusyPolicy, retryBusy } from './busy.js';
 import { defaults } from './defaults.js';
 import { DatabaseClosedError, DatabaseOpenError, type OpenFailureReason } from './errors.js';
@@ -10,8 +11,8 @@ import { StatementCache, type StatementCacheStats } from './statement-cache.js';
 import { type TuneOptions, type TuneReport, tune } from './tune.js';
 import { assertNumber } from './validate.js';
 
-/** Bind parameters: positional values or an object of named ones. */
-export type Params = readonly unknown[] | Readonly<Record<string, unknown>>;
+/** Called after every statement run through the wrapper (e.g. a slow-query log's `observe`). */
+export type StatementListener = (sql: string, durationMs: number, params: Params | undefined) => void;
 
 /** Options of `openDatabase()`. */
 export interface OpenOptions extends TuneOptions {
@@ -72,17 +73,14 @@ export interface TunedDatabase {
    * lock. `fn` must not await: the transaction commits when it returns and rolls back when it throws.
    */
   transaction<T>(fn: () => T): Promise<T>;
+  /** Calls `listener` after every statement with its duration, e.g. `(sql, ms, params) => slowLog.observe(sql, ms, params)`. */
+  onStatement(listener: StatementListener): void;
   /** Registers a helper closed (and flushed) before the connection, and shown in `stats().extensions`. */
   attach(name: string, helper: Closeable & { stats(): object }): void;
   /** Plain-data metrics snapshot. */
   stats(): DatabaseStats;
   /** Closes attached helpers, runs `PRAGMA optimize`, closes the connection. Idempotent. */
   close(): Promise<void>;
-}
-
-function bind<R>(statement: BetterSqlite3.Statement, method: 'run' | 'all' | 'get', params?: Params): R {
-  if (params === undefined) return statement[method]() as R;
-  return (Array.isArray(params) ? statement[method](...params) : statement[method](params)) as R;
 }
 
 function openFailure(path: string, error: unknown): DatabaseOpenError {
@@ -172,6 +170,7 @@ class Connection implements TunedDatabase {
   private readonly busy: BusyCounters = { retries: 0, timeouts: 0 };
   private readonly transactions = { committed: 0, rolledBack: 0 };
   private readonly helpers = new Map<string, Closeable & { stats(): object }>();
+  private readonly listeners: StatementListener[] = [];
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -194,17 +193,32 @@ class Connection implements TunedDatabase {
 
   runSync(sql: string, params?: Params): BetterSqlite3.RunResult {
     const statement = this.prepareCached(sql);
-    return this.metrics.time(sql, () => bind(statement, 'run', params));
+    return this.timed(sql, params, () => bind(statement, 'run', params));
   }
 
   all<T = unknown>(sql: string, params?: Params): T[] {
     const statement = this.prepareCached(sql);
-    return this.metrics.time(sql, () => bind(statement, 'all', params));
+    return this.timed(sql, params, () => bind(statement, 'all', params));
   }
 
   get<T = unknown>(sql: string, params?: Params): T | undefined {
     const statement = this.prepareCached(sql);
-    return this.metrics.time(sql, () => bind(statement, 'get', params));
+    return this.timed(sql, params, () => bind(statement, 'get', params));
+  }
+
+  private timed<T>(sql: string, params: Params | undefined, fn: () => T): T {
+    const start = performance.now();
+    try {
+      return fn();
+    } finally {
+      const ms = performance.now() - start;
+      this.metrics.record(sql, ms);
+      for (const listener of this.listeners) listener(sql, ms, params);
+    }
+  }
+
+  onStatement(listener: StatementListener): void {
+    this.listeners.push(listener);
   }
 
   async transaction<T>(fn: () => T): Promise<T> {

@@ -44,8 +44,8 @@ export const defaults = {
   latencySamples: 512,
   /** Distinct statements tracked in `stats().statements`. */
   trackedStatements: 100,
-  /** WriteBatcher: longest a write waits before its batch commits (ms). */
-  batchMaxDelayMs: 2,
+  /** WriteBatcher: extra wait for more writes to join a batch (ms); 0 = commit on the next event-loop turn. */
+  batchMaxDelayMs: 0,
   /** WriteBatcher: most writes per transaction. */
   batchMaxSize: 500,
   /** Maintenance: how often the scheduler looks at the WAL and freelist (ms). */

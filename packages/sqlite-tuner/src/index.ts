@@ -14,7 +14,7 @@ export {
   type DatabaseStats,
   type OpenOptions,
   openDatabase,
-  type Params,
+  type StatementListener,
   type TunedDatabase,
 } from './database.js';
 export { defaults, type PragmaSettings, type PragmaValue, profiles } from './defaults.js';
@@ -39,5 +39,11 @@ export {
   type QuickCheckResult,
 } from './maintenance.js';
 export type { StatementStats } from './metrics.js';
+export {
+  createSlowQueryLog,
+  type SlowQueryEntry,
+  type SlowQueryLog,
+  type SlowQueryLogOptions,
+} from './slow-query-log.js';
 export type { StatementCacheStats } from './statement-cache.js';
 export { autoProfile, type PragmaReport, type ProfileName, type TuneOptions, type TuneReport, tune } from './tune.js';

@@ -16,17 +16,8 @@ export class StatementMetrics {
     private readonly trackedStatements: number,
   ) {}
 
-  /** Runs `fn`, recording its duration under `sql` even when it throws. */
-  time<T>(sql: string, fn: () => T): T {
-    const start = performance.now();
-    try {
-      return fn();
-    } finally {
-      this.record(sql, performance.now() - start);
-    }
-  }
-
-  private record(sql: string, ms: number): void {
+  /** Records one execution of `sql` that took `ms`. */
+  record(sql: string, ms: number): void {
     this.total++;
     let ring = this.bySql.get(sql);
     if (ring === undefined) {

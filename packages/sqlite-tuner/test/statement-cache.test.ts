@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/index.js';
+import { createSlowQueryLog, openDatabase } from '../src/index.js';
 
 describe('statement cache', () => {
   it('returns the same prepared statement for the same SQL and counts hits', async () => {
@@ -45,6 +45,18 @@ describe('statement cache', () => {
     expect(stats.statements.bySql['SELECT ? AS v']).toMatchObject({ count: 10 });
     expect(stats.statements.bySql['SELECT ? AS v']?.p99).toBeGreaterThanOrEqual(0);
     expect(JSON.parse(JSON.stringify(stats))).toEqual(stats);
+    await db.close();
+  });
+
+  it('feeds every statement to onStatement listeners, so a slow-query log gets index advice', async () => {
+    const db = openDatabase(':memory:', { profile: 'test' });
+    db.raw.exec('CREATE TABLE enrolments (student INTEGER, course INTEGER)');
+    const log = createSlowQueryLog(db.raw, { thresholdMs: 0 });
+    db.onStatement((sql, ms, params) => log.observe(sql, ms, params));
+    db.all('SELECT * FROM enrolments WHERE course = ?', [7]);
+    const [entry] = log.entries();
+    expect(entry?.sql).toBe('SELECT * FROM enrolments WHERE course = ?');
+    expect(entry?.suggestions.join()).toMatch(/CREATE INDEX .*enrolments.*course/);
     await db.close();
   });
 });
