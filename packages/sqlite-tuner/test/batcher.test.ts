@@ -6,6 +6,7 @@ import { createWriteBatcher, DatabaseClosedError, openDatabase } from '../src/in
 import { kill, spawnChild } from './support.js';
 
 const batchWriter = fileURLToPath(new URL('./children/batch-writer.ts', import.meta.url));
+const signalWriter = fileURLToPath(new URL('./children/signal-writer.ts', import.meta.url));
 
 async function notesDb() {
   const db = openDatabase(join(await tempDir(), 'batch.db'));
@@ -104,6 +105,19 @@ describe('WriteBatcher', () => {
       "SELECT count(*) AS n FROM entries WHERE payload <> replace(hex(zeroblob(20)), '00', 'payload-' || id)",
     );
     expect(bad?.n).toBe(0);
+    await db.close();
+  });
+
+  it('flushes queued writes when the process gets a signal it was given, then exits by that signal', async () => {
+    const path = join(await tempDir(), 'signal.db');
+    const { child } = await spawnChild(['--import', 'tsx', signalWriter, path], 'ready');
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_code, signal) => resolve(signal)),
+    );
+    child.kill('SIGTERM');
+    expect(await exited).toBe('SIGTERM');
+    const db = openDatabase(path);
+    expect(db.get<{ n: number }>('SELECT count(*) AS n FROM entries')?.n).toBe(25);
     await db.close();
   });
 });
