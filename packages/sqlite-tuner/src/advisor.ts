@@ -91,7 +91,11 @@ function candidates(db: Database.Database, sql: string, table: string, alias: st
   const columns = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map(
     (row) => row.name,
   );
-  const orderClause = /\b(?:ORDER|GROUP)\s+BY\b([\s\S]*?)(?:\bLIMIT\b|\bHAVING\b|$)/i.exec(sql)?.[1] ?? '';
+  // Columns whose order a temp B-tree would otherwise provide: ORDER BY, GROUP BY and SELECT DISTINCT.
+  const orderClause = [
+    /\b(?:ORDER|GROUP)\s+BY\b([\s\S]*?)(?:\bLIMIT\b|\bHAVING\b|$)/i.exec(sql)?.[1],
+    /\bSELECT\s+DISTINCT\b([\s\S]*?)\bFROM\b/i.exec(sql)?.[1],
+  ].join(' ');
   const equal: string[] = [];
   const ordered: string[] = [];
   const ranged: string[] = [];

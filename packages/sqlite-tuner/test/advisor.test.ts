@@ -54,6 +54,16 @@ describe('analyzeQuery', () => {
     db.close();
   });
 
+  it('proposes covering indexes for GROUP BY and SELECT DISTINCT and a range index for BETWEEN', async () => {
+    const db = lmsSchema(join(await tempDir(), 'lms.db'));
+    const suggest = (sql: string, params?: unknown[]) =>
+      analyzeQuery(db, sql, params).suggestions.map((s) => s.columns);
+    expect(suggest('SELECT course_id, count(*) FROM submissions GROUP BY course_id')).toEqual([['course_id']]);
+    expect(suggest('SELECT DISTINCT student_id FROM submissions')).toEqual([['student_id']]);
+    expect(suggest('SELECT * FROM submissions WHERE created_at BETWEEN ? AND ?', [1, 9])).toEqual([['created_at']]);
+    db.close();
+  });
+
   it('leaves the real database untouched and throws UnplannableQueryError for bad SQL', async () => {
     const db = lmsSchema(join(await tempDir(), 'lms.db'));
     const before = db.prepare('SELECT count(*) AS n FROM sqlite_schema').get();
