@@ -6,16 +6,30 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/index.js';
-import { createReaderPool, ReaderPoolClosedError, ReaderQueryError } from '../src/adapters/reader-pool.js';
+import {
+  createReaderPool,
+  type ReaderPool,
+  ReaderPoolClosedError,
+  ReaderQueryError,
+} from '../src/adapters/reader-pool.js';
 import { buildReportDb, reportSql } from './report-db.js';
+
+/** Runs `use` with a pool of `size` workers on a fresh report database of `rows` rows, then closes the pool. */
+async function withPool(rows: number, size: number, use: (pool: ReaderPool, path: string) => Promise<void>) {
+  const path = join(await tempDir(), 'report.db');
+  buildReportDb(path, rows);
+  const pool = createReaderPool(path, { size });
+  try {
+    await use(pool, path);
+  } finally {
+    await pool.close();
+  }
+}
 
 describe('createReaderPool', () => {
   it('answers all() and get() on worker threads with the same rows as the main thread', async () => {
-    const path = join(await tempDir(), 'report.db');
-    buildReportDb(path, 500);
-    const main = new Database(path, { readonly: true });
-    const pool = createReaderPool(path, { size: 2 });
-    try {
+    await withPool(500, 2, async (pool, path) => {
+      const main = new Database(path, { readonly: true });
       expect(await pool.all(reportSql)).toEqual(main.prepare(reportSql).all());
       expect(await pool.get('SELECT count(*) AS n FROM events WHERE kind = ?', [3])).toEqual(
         main.prepare('SELECT count(*) AS n FROM events WHERE kind = ?').get(3),
@@ -24,17 +38,12 @@ describe('createReaderPool', () => {
       const stats = pool.stats();
       expect(stats).toMatchObject({ size: 2, inFlight: 0, completed: 3, failed: 0, restarts: 0 });
       expect(stats.latencyMs.p99).toBeGreaterThan(0);
-    } finally {
       main.close();
-      await pool.close();
-    }
+    });
   });
 
   it('keeps the main event loop turning while a heavy report runs on a worker', async () => {
-    const path = join(await tempDir(), 'report.db');
-    buildReportDb(path, 4000);
-    const pool = createReaderPool(path, { size: 1 });
-    try {
+    await withPool(4000, 1, async (pool) => {
       await pool.get('SELECT 1 AS warm');
       let settled = false;
       const report = pool.all(reportSql).finally(() => {
@@ -48,16 +57,11 @@ describe('createReaderPool', () => {
       // On the main thread the same query would run synchronously: zero turns until it returned.
       expect((await report).length).toBe(50);
       expect(turns).toBeGreaterThan(1);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('rejects a bad query with ReaderQueryError and a write with SQLITE_READONLY, and keeps serving', async () => {
-    const path = join(await tempDir(), 'report.db');
-    buildReportDb(path, 10);
-    const pool = createReaderPool(path, { size: 1 });
-    try {
+    await withPool(10, 1, async (pool) => {
       const syntax = await pool.all('SELEC * FROM events').catch((error: unknown) => error);
       expect(syntax).toBeInstanceOf(ReaderQueryError);
       expect(syntax).toMatchObject({ code: 'PILMS_SQLITE_READER_QUERY', sqliteCode: 'SQLITE_ERROR' });
@@ -65,9 +69,7 @@ describe('createReaderPool', () => {
       expect(write).toMatchObject({ sqliteCode: 'SQLITE_READONLY' });
       expect(await pool.get('SELECT count(*) AS n FROM events')).toEqual({ n: 10 });
       expect(pool.stats()).toMatchObject({ completed: 1, failed: 2 });
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('fails queries with ReaderPoolClosedError after close() and when the file does not exist', async () => {
