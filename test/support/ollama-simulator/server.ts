@@ -44,6 +44,8 @@ export interface SimulatorStats extends RunnerStats {
   generatedTokens: number;
   /** Model loads that evicted another model. */
   swaps: number;
+  /** Models resident right now. */
+  loaded: string[];
 }
 
 export interface OllamaSimulator {
@@ -51,8 +53,6 @@ export interface OllamaSimulator {
   host: string;
   port: number;
   stats(): SimulatorStats;
-  /** Names of the models resident right now. */
-  loadedModels(): string[];
   /** Injects a fault for the following requests; `undefined` clears it. */
   setFault(fault: SimulatorFault | undefined): void;
   close(): Promise<void>;
@@ -200,8 +200,9 @@ export async function startOllamaSimulator(options: OllamaSimulatorOptions = {})
     const activeFault = fault;
     if (activeFault?.type === 'hang') {
       // An unresponsive runner: headers never arrive, the client must time out on its own.
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-      return;
+      await new Promise<never>((_, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+      );
     }
     const slot: Slot = await runner.acquire(request.model, request.profile, request.keepAliveMs, signal);
     try {
@@ -385,9 +386,8 @@ export async function startOllamaSimulator(options: OllamaSimulatorOptions = {})
     port,
     stats: () => {
       const runnerStats = runner.stats();
-      return { ...counters, ...runnerStats, swaps: runnerStats.evictions };
+      return { ...counters, ...runnerStats, swaps: runnerStats.evictions, loaded: [...runner.loaded.keys()] };
     },
-    loadedModels: () => [...runner.loaded.keys()],
     setFault(next) {
       fault = next && { ...next };
     },

@@ -117,7 +117,7 @@ describe('Ollama simulator', () => {
         // consume
       }
     };
-    sim.setFault({ kind: 'malformed' });
+    sim.setFault({ type: 'malformed' });
     // The official client skips unparsable lines with a warning, so read the raw body to see the broken line.
     const raw = await fetch(`${sim.host}/api/generate`, {
       method: 'POST',
@@ -125,9 +125,20 @@ describe('Ollama simulator', () => {
     }).then((r) => r.text());
     const lines = raw.trim().split('\n');
     expect(lines.filter((line) => !isJson(line))).toHaveLength(1);
-    sim.setFault({ kind: 'die-mid-stream', afterChunks: 2 });
+    sim.setFault({ type: 'die', afterChunks: 2 });
     await expect(drain()).rejects.toThrow();
     sim.setFault(undefined);
     await expect(drain()).resolves.toBeUndefined();
+  });
+
+  it('hangs without answering until the client gives up', async () => {
+    const { sim } = await start();
+    sim.setFault({ type: 'hang' });
+    const client = new Ollama({
+      host: sim.host,
+      fetch: (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(100) }),
+    });
+    await expect(client.chat({ model: 'llama3.2:1b', messages: [] })).rejects.toThrow(/abort|timeout/i);
+    await expect.poll(() => sim.stats().aborted).toBe(1);
   });
 });
