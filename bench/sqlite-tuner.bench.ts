@@ -132,11 +132,12 @@ async function processes(mode: 'tuned' | 'seed' | 'control'): Promise<ResultRow>
   const sum = (key: 'writes' | 'reads' | 'errors') => figures.reduce((total, f) => total + f[key], 0);
   return {
     contender: labels[mode],
-    'writes/s': Math.round(sum('writes') / processSeconds),
+    'writes/s (offered 4,000)': Math.round(sum('writes') / processSeconds),
     'reads/s': Math.round(sum('reads') / processSeconds),
     'write p99 ms (worst process)': round1(Math.max(...figures.map((f) => f.p99Ms))),
     'SQLITE_BUSY errors surfaced': sum('errors'),
-    'max event-loop delay ms': round1(Math.max(...figures.map((f) => f.maxLoopDelayMs))),
+    'max event-loop stall ms (worst process)': round1(Math.max(...figures.map((f) => f.maxLoopDelayMs))),
+    'max event-loop stall ms (median process)': round1(median(figures.map((f) => f.maxLoopDelayMs))),
   };
 }
 
@@ -190,6 +191,7 @@ const tables = {
 };
 writeReport('sqlite-tuner', tables, [
   `better-sqlite3 12, ${quick ? 'BENCH_QUICK (scaled down)' : 'full run'}: ${rounds} alternating rounds of ${windowMs} ms per write contender after a warm-up, medians reported.`,
+  '4 processes: each offers 1,000 write+read requests/s on a 10 ms timer (not a CPU-bound spin), so event-loop stalls show lock waits, not the shared cores being oversubscribed; the control row is the same loop without SQLite.',
   'Goals: WriteBatcher >= 10x the hand-tuned per-write rate and >= 200x the default; 4 processes with zero SQLITE_BUSY surfaced and no event-loop stall over 50 ms; the reader pool keeps the main loop free during a report query.',
   'The machine was shared with five other engineers building and testing at the same time (2 cores): absolute figures are noisy, ratios are the point.',
 ]);

@@ -222,10 +222,11 @@ class Connection implements TunedDatabase {
   }
 
   async transaction<T>(fn: () => T): Promise<T> {
-    await retryBusy('BEGIN IMMEDIATE', this.policy, this.busy, () => this.prepareCached('BEGIN IMMEDIATE').run());
+    await retryBusy('BEGIN IMMEDIATE', this.policy, this.busy, () => this.runSync('BEGIN IMMEDIATE'));
     try {
       const result = fn();
-      this.prepareCached('COMMIT').run();
+      // Timed like any statement: COMMIT is where WAL writes and auto-checkpoints cost time.
+      this.runSync('COMMIT');
       this.transactions.committed++;
       return result;
     } catch (error) {

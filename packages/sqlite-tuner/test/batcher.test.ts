@@ -83,15 +83,8 @@ describe('WriteBatcher', () => {
 
   it('keeps every acknowledged write and no half-applied one when the writer is SIGKILLed mid-batch', async () => {
     const path = join(await tempDir(), 'crash.db');
-    const { child, lines } = await spawnChild(['--import', 'tsx', batchWriter, path], 'ready');
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (lines.length > 500) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 5);
-    });
+    const { child, lines, waitForLines } = await spawnChild(['--import', 'tsx', batchWriter, path], 'ready');
+    await waitForLines(500);
     await kill(child, 'SIGKILL');
     const acknowledged = lines.filter((line) => line !== 'ready').map(Number);
     const db = openDatabase(path);
