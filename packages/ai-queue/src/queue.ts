@@ -118,7 +118,7 @@ export function createAiQueue(options: AiQueueOptions = {}) {
   const scheduler = new FairScheduler<Job>(agingMs);
   let running = 0;
   let serviceMs = 2000;
-  const counters = { completed: 0, failed: 0, cancelled: 0, rejected: 0, cacheHits: 0, retries: 0 };
+  const counters = { completed: 0, failed: 0, cancelled: 0, rejected: 0, cacheHits: 0, dedupeJoins: 0, retries: 0 };
   const waits = Object.fromEntries(priorities.map((p) => [p, new Percentiles()])) as Record<Priority, Percentiles>;
 
   function pump(): void {
@@ -256,8 +256,23 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     }
   }
 
-  async function cached<T>(key: string | undefined, compute: () => Promise<T>): Promise<T> {
-    if (!key || !options.cache) return compute();
+  const inFlight = new Map<string, Promise<unknown>>();
+
+  /** Identical deterministic requests in flight share one generation; finished ones come from the cache. */
+  function cached<T>(key: string | undefined, compute: () => Promise<T>): Promise<T> {
+    if (!key) return compute();
+    const joined = inFlight.get(key) as Promise<T> | undefined;
+    if (joined) {
+      counters.dedupeJoins++;
+      return joined;
+    }
+    const shared = fromCache(key, compute).finally(() => inFlight.delete(key));
+    inFlight.set(key, shared);
+    return shared;
+  }
+
+  async function fromCache<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    if (!options.cache) return compute();
     const hit = (await options.cache.get(key)) as T | undefined;
     if (hit !== undefined) {
       counters.cacheHits++;

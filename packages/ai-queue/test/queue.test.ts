@@ -205,6 +205,16 @@ describe('createAiQueue', () => {
     expect(queue.stats().cacheHits).toBe(2);
   });
 
+  it('sends identical deterministic requests in flight once and gives every caller the answer', async () => {
+    const { sim, queue } = await setup();
+    const request = { ...ask('same question'), options: { num_predict: 4, seed: 7 } };
+    const sent = sim.stats().requests;
+    const answers = await Promise.all([queue.chat(request), queue.chat(request), queue.chat(request)]);
+    expect(new Set(answers.map((a) => a.message.content)).size).toBe(1);
+    expect(sim.stats().requests).toBe(sent + 1);
+    expect(queue.stats().dedupeJoins).toBe(2);
+  });
+
   it('validates options at construction', () => {
     expect(() => createAiQueue({ concurrency: 0 })).toThrow('Expected `concurrency` to be a finite number >= 1, got 0');
     expect(() => createAiQueue({ maxQueued: { interactive: -1 } })).toThrow('`maxQueued.interactive`');
