@@ -1,8 +1,13 @@
+import { once } from 'node:events';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/index.js';
 import { createMaintenance, openDatabase } from '../src/index.js';
+import { spawnChild } from './support.js';
+
+const maintenanceExit = fileURLToPath(new URL('./children/maintenance-exit.ts', import.meta.url));
 
 async function logDb() {
   const db = openDatabase(join(await tempDir(), 'maint.db'), { pragmas: { wal_autocheckpoint: 0 } });
@@ -89,5 +94,12 @@ describe('maintenance', () => {
       'Expected `intervalMs` to be a finite number >= 1, got 0',
     );
     await db.close();
+  });
+
+  it("never keeps a process alive: its timers are unref'd", async () => {
+    const path = join(await tempDir(), 'exit.db');
+    const { child } = await spawnChild(['--import', 'tsx', maintenanceExit, path], 'ready');
+    const [code] = child.exitCode === null ? await once(child, 'exit') : [child.exitCode];
+    expect(code).toBe(0);
   });
 });
