@@ -1,4 +1,16 @@
 export {
+  type CpuAffinityPlan,
+  type CpuAffinityPlanOptions,
+  type CpuInfo,
+  type CpuTopology,
+  CpuTopologyError,
+  type DetectBigCoresOptions,
+  defaultsCpu,
+  detectBigCores,
+  formatCpuList,
+  planCpuAffinity,
+} from './cpu-affinity.js';
+export {
   errors,
   ModelNotFoundError,
   OllamaUnavailableError,
@@ -13,5 +25,7 @@ export {
   createAiQueue,
   defaults,
   type RequestOptions,
+  type SlotLease,
+  type SlotLimiter,
 } from './queue.js';
 export { type Priority, priorities } from './scheduler.js';

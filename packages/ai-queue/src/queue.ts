@@ -23,6 +23,19 @@ export interface CacheLike<V> {
   set(key: string, value: V, options?: { ttl?: number }): Promise<unknown>;
 }
 
+/** A lease on a global slot, held while a request runs on Ollama. */
+export interface SlotLease {
+  release(): Promise<void>;
+}
+
+/**
+ * Global slot limiter shared by several processes (`@pilms/ai-queue/redis`, `@pilms/ai-queue/cluster`);
+ * `priority` is the class index, 0 most urgent.
+ */
+export interface SlotLimiter {
+  acquire(options?: { signal?: AbortSignal; priority?: number }): Promise<SlotLease>;
+}
+
 /** Options of {@link createAiQueue}. */
 export interface AiQueueOptions {
   /** Ollama base URL. Default `http://127.0.0.1:11434`. */
@@ -43,6 +56,8 @@ export interface AiQueueOptions {
   cache?: CacheLike<unknown>;
   /** TTL of cached answers, ms. Default 1 hour. */
   cacheTtlMs?: number;
+  /** Global limiter across processes, taken after the local slot. Default none (this process only). */
+  limiter?: SlotLimiter;
 }
 
 /** Per-request options. */
@@ -175,6 +190,21 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     });
   }
 
+  /** Adds the cross-process lease to a local slot; the local slot is given back if the lease cannot be had. */
+  async function withGlobalSlot(release: () => void, opts: RequestOptions, signal: AbortSignal): Promise<() => void> {
+    if (!options.limiter) return release;
+    try {
+      const lease = await options.limiter.acquire({ signal, priority: priorities.indexOf(opts.priority ?? 'normal') });
+      return () => {
+        void lease.release();
+        release();
+      };
+    } catch (error) {
+      release();
+      throw signal.aborted ? new RequestCancelledError('queued', { cause: error }) : error;
+    }
+  }
+
   function requestSignal(opts: RequestOptions): AbortSignal {
     const signals: AbortSignal[] = [];
     if (opts.signal) signals.push(opts.signal);
@@ -213,7 +243,7 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     releaseWhenDone: boolean,
   ) {
     const signal = requestSignal(opts);
-    const release = await acquire(opts, signal);
+    const release = await withGlobalSlot(await acquire(opts, signal), opts, signal);
     const client = clientFor(signal);
     try {
       for (let attempt = 0; ; attempt++) {

@@ -7,6 +7,7 @@ import {
   OllamaUnavailableError,
   QueueFullError,
   RequestCancelledError,
+  type SlotLimiter,
 } from '@pilms/ai-queue';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/support/index.js';
@@ -213,6 +214,22 @@ describe('createAiQueue', () => {
     expect(new Set(answers.map((a) => a.message.content)).size).toBe(1);
     expect(sim.stats().requests).toBe(sent + 1);
     expect(queue.stats().dedupeJoins).toBe(2);
+  });
+
+  it('holds a global limiter lease while a request runs and returns it afterwards', async () => {
+    let held = 0;
+    let maxHeld = 0;
+    const limiter: SlotLimiter = {
+      async acquire() {
+        held++;
+        maxHeld = Math.max(maxHeld, held);
+        return { release: async () => void held-- };
+      },
+    };
+    const { queue } = await setup({ limiter, concurrency: 2 });
+    await Promise.all([1, 2, 3].map((i) => queue.chat(ask(`q${i}`))));
+    expect(held).toBe(0);
+    expect(maxHeld).toBe(2);
   });
 
   it('validates options at construction', () => {
