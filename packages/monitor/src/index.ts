@@ -1,6 +1,7 @@
 export type { CpuCluster, CpuStats } from './cpu.js';
 export { defaults, defaultThresholds } from './defaults.js';
 export { errors, InvalidOptionError, MissingPeerError, PilmsMonitorError } from './errors.js';
+export { flattenStats, type NumericLeaf, type StatsSource } from './flatten.js';
 export type {
   DiskIo,
   DiskSpace,
@@ -10,6 +11,21 @@ export type {
   PressureStats,
   ThermalZone,
 } from './kernel-files.js';
+export type { Percentiles } from './percentiles.js';
+export {
+  createProcessMonitor,
+  type ProcessMonitor,
+  type ProcessMonitorOptions,
+  type ProcessSnapshot,
+} from './process.js';
+export {
+  createRequestTracker,
+  type RequestRecord,
+  type RequestStats,
+  type RequestTracker,
+  type RequestTrackerOptions,
+  type RouteStats,
+} from './requests.js';
 export {
   createSystemCollector,
   type SystemCollector,
