@@ -18,6 +18,7 @@ export {
   QueueFullError,
   RequestCancelledError,
 } from './errors.js';
+export { InvalidLimiterOptionError } from './limiter-options.js';
 export {
   type AiQueue,
   type AiQueueOptions,
@@ -25,7 +26,6 @@ export {
   createAiQueue,
   defaults,
   type RequestOptions,
-  type SlotLease,
-  type SlotLimiter,
 } from './queue.js';
 export { type Priority, priorities } from './scheduler.js';
+export { type AcquireOptions, LocalSemaphore, type SlotLease, type SlotLimiter } from './slot-limiter.js';

@@ -16,24 +16,12 @@ import {
 } from './errors.js';
 import { Percentiles } from './percentiles.js';
 import { FairScheduler, type Priority, priorities, type Ticket } from './scheduler.js';
+import type { SlotLimiter } from './slot-limiter.js';
 
 /** Structural cache interface (satisfied by @pilms/cache-layers); ttl in milliseconds. */
 export interface CacheLike<V> {
   get(key: string): Promise<V | undefined>;
   set(key: string, value: V, options?: { ttl?: number }): Promise<unknown>;
-}
-
-/** A lease on a global slot, held while a request runs on Ollama. */
-export interface SlotLease {
-  release(): Promise<void>;
-}
-
-/**
- * Global slot limiter shared by several processes (`@pilms/ai-queue/redis`, `@pilms/ai-queue/cluster`);
- * `priority` is the class index, 0 most urgent.
- */
-export interface SlotLimiter {
-  acquire(options?: { signal?: AbortSignal; priority?: number }): Promise<SlotLease>;
 }
 
 /** Options of {@link createAiQueue}. */
@@ -57,7 +45,7 @@ export interface AiQueueOptions {
   /** TTL of cached answers, ms. Default 1 hour. */
   cacheTtlMs?: number;
   /** Global limiter across processes, taken after the local slot. Default none (this process only). */
-  limiter?: SlotLimiter;
+  limiter?: Pick<SlotLimiter, 'acquire'>;
 }
 
 /** Per-request options. */

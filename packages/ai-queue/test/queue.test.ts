@@ -219,7 +219,7 @@ describe('createAiQueue', () => {
   it('holds a global limiter lease while a request runs and returns it afterwards', async () => {
     let held = 0;
     let maxHeld = 0;
-    const limiter: SlotLimiter = {
+    const limiter: Pick<SlotLimiter, 'acquire'> = {
       async acquire() {
         held++;
         maxHeld = Math.max(maxHeld, held);
