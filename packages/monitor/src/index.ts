@@ -32,3 +32,12 @@ export {
   type SystemCollectorOptions,
   type SystemSnapshot,
 } from './system.js';
+export {
+  type AlertEvent,
+  type AlertLevel,
+  createThresholdWatcher,
+  type ThresholdLevels,
+  type ThresholdMetric,
+  type ThresholdWatcher,
+  type ThresholdWatcherOptions,
+} from './thresholds.js';
