@@ -19,6 +19,15 @@ export {
   type ProcessSnapshot,
 } from './process.js';
 export {
+  type Bottleneck,
+  createReporter,
+  type HistoryReader,
+  type PerformanceReport,
+  type Reporter,
+  type ReporterOptions,
+  type SeriesPoint,
+} from './report.js';
+export {
   createRequestTracker,
   type RequestRecord,
   type RequestStats,
@@ -26,6 +35,7 @@ export {
   type RequestTrackerOptions,
   type RouteStats,
 } from './requests.js';
+export { seriesNames, toSeries } from './series.js';
 export {
   createSystemCollector,
   type SystemCollector,
