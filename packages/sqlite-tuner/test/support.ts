@@ -12,8 +12,13 @@ export interface Child {
 
 /** Spawns a child, collecting its stdout lines, and resolves once it printed `ready`. */
 export async function spawnChild(args: string[], ready: string): Promise<Child> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  // stderr is collected, not inherited: a child blocked writing to a parent's undrained stderr would hang the test.
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   const reader = createInterface({ input: child.stdout as NonNullable<ChildProcess['stdout']> });
   reader.on('line', (line) => lines.push(line));
   const waitForLines = (count: number) =>
@@ -24,7 +29,8 @@ export async function spawnChild(args: string[], ready: string): Promise<Child> 
         child.off('exit', early);
         resolve();
       };
-      const early = (code: number | null) => reject(new Error(`child exited with ${code} after ${lines.length} lines`));
+      const early = (code: number | null) =>
+        reject(new Error(`child exited with ${code} after ${lines.length} lines: ${stderr}`));
       reader.on('line', check);
       child.once('exit', early);
       check();
@@ -36,7 +42,7 @@ export async function spawnChild(args: string[], ready: string): Promise<Child> 
       resolve();
     };
     reader.on('line', onLine);
-    child.once('exit', (code) => reject(new Error(`child exited with ${code} before printing ${ready}`)));
+    child.once('exit', (code) => reject(new Error(`child exited with ${code} before printing ${ready}: ${stderr}`)));
   });
   return { child, lines, waitForLines };
 }
