@@ -44,6 +44,13 @@ export interface AiQueueOptions {
   cache?: CacheLike<unknown>;
   /** TTL of cached answers, ms. Default 1 hour. */
   cacheTtlMs?: number;
+  /**
+   * Slots background work may not take while interactive or normal requests wait (at most `concurrency - 1`), so a
+   * student's first token never waits behind a full board of grading. Default 0: with one resident model and
+   * background work on another model, a reserved slot makes the two models alternate (measured: 561 swaps in the
+   * classroom benchmark), so reserve only when both classes use the same model or the server holds both models.
+   */
+  reservedSlots?: number;
   /** Global limiter across processes, taken after the local slot. Default none (this process only). */
   limiter?: Pick<SlotLimiter, 'acquire'>;
 }
@@ -70,6 +77,7 @@ export const defaults = {
   agingMs: 30_000,
   retries: 3,
   retryBaseMs: 200,
+  reservedSlots: 0,
   cacheTtlMs: 3_600_000,
 } as const;
 
@@ -110,6 +118,9 @@ export function createAiQueue(options: AiQueueOptions = {}) {
   assertNumber('agingMs', agingMs, 1);
   assertNumber('retries', retries, 0);
   assertNumber('retryBaseMs', retryBaseMs, 0);
+  const reservedSlots = options.reservedSlots ?? defaults.reservedSlots;
+  assertNumber('reservedSlots', reservedSlots, 0);
+  const backgroundSlots = Math.max(1, concurrency - reservedSlots);
   const maxQueued = Object.fromEntries(
     priorities.map((p) => {
       const value = options.maxQueued?.[p] ?? defaults.maxQueued;
@@ -120,15 +131,21 @@ export function createAiQueue(options: AiQueueOptions = {}) {
 
   const scheduler = new FairScheduler<Job>(agingMs);
   let running = 0;
+  let runningBackground = 0;
   let serviceMs = 2000;
   const counters = { completed: 0, failed: 0, cancelled: 0, rejected: 0, cacheHits: 0, dedupeJoins: 0, retries: 0 };
   const waits = Object.fromEntries(priorities.map((p) => [p, new Percentiles()])) as Record<Priority, Percentiles>;
 
   function pump(): void {
     while (running < concurrency) {
-      const job = scheduler.shift(Date.now());
+      const othersWaiting = scheduler.size('interactive') + scheduler.size('normal') > 0;
+      const job = scheduler.shift(
+        Date.now(),
+        othersWaiting && runningBackground >= backgroundSlots ? 'background' : undefined,
+      );
       if (!job) return;
       running++;
+      if (job.priority === 'background') runningBackground++;
       waits[job.priority].add(Date.now() - job.enqueuedAt);
       job.start();
     }
@@ -167,6 +184,7 @@ export function createAiQueue(options: AiQueueOptions = {}) {
             if (released) return;
             released = true;
             running--;
+            if (priority === 'background') runningBackground--;
             serviceMs = serviceMs * 0.8 + (Date.now() - started) * 0.2;
             pump();
           });
@@ -311,21 +329,30 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     return `ai-queue:${kind}:${JSON.stringify(request)}`;
   }
 
-  function chat(request: ChatRequest & { stream: true }, opts?: RequestOptions): Promise<Stream<ChatResponse>>;
-  function chat(request: ChatRequest & { stream?: false }, opts?: RequestOptions): Promise<ChatResponse>;
-  async function chat(request: ChatRequest, opts: RequestOptions = {}): Promise<ChatResponse | Stream<ChatResponse>> {
+  /** Shared path of chat and generate: streams hold the slot until consumed; answers go through cache and dedupe. */
+  async function complete<R, C>(
+    kind: string,
+    request: R & { model: string; stream?: boolean; options?: unknown },
+    opts: RequestOptions,
+    streamCall: (client: Ollama) => Promise<AsyncIterable<C>>,
+    plainCall: (client: Ollama) => Promise<C>,
+  ): Promise<C | Stream<C>> {
     if (request.stream) {
-      const { result, release, signal } = await run(
-        request.model,
-        opts,
-        (c) => c.chat({ ...request, stream: true }),
-        false,
-      );
+      const { result, release, signal } = await run(request.model, opts, streamCall, false);
       return relay(result, release, request.model, signal);
     }
-    return cached(
-      cacheKey('chat', request, opts),
-      async () => (await run(request.model, opts, (c) => c.chat({ ...request, stream: false }), true)).result,
+    return cached(cacheKey(kind, request, opts), async () => (await run(request.model, opts, plainCall, true)).result);
+  }
+
+  function chat(request: ChatRequest & { stream: true }, opts?: RequestOptions): Promise<Stream<ChatResponse>>;
+  function chat(request: ChatRequest & { stream?: false }, opts?: RequestOptions): Promise<ChatResponse>;
+  function chat(request: ChatRequest, opts: RequestOptions = {}): Promise<ChatResponse | Stream<ChatResponse>> {
+    return complete(
+      'chat',
+      request,
+      opts,
+      (c) => c.chat({ ...request, stream: true }),
+      (c) => c.chat({ ...request, stream: false }),
     );
   }
 
@@ -334,22 +361,16 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     opts?: RequestOptions,
   ): Promise<Stream<GenerateResponse>>;
   function generate(request: GenerateRequest & { stream?: false }, opts?: RequestOptions): Promise<GenerateResponse>;
-  async function generate(
+  function generate(
     request: GenerateRequest,
     opts: RequestOptions = {},
   ): Promise<GenerateResponse | Stream<GenerateResponse>> {
-    if (request.stream) {
-      const { result, release, signal } = await run(
-        request.model,
-        opts,
-        (c) => c.generate({ ...request, stream: true }),
-        false,
-      );
-      return relay(result, release, request.model, signal);
-    }
-    return cached(
-      cacheKey('generate', request, opts),
-      async () => (await run(request.model, opts, (c) => c.generate({ ...request, stream: false }), true)).result,
+    return complete(
+      'generate',
+      request,
+      opts,
+      (c) => c.generate({ ...request, stream: true }),
+      (c) => c.generate({ ...request, stream: false }),
     );
   }
 

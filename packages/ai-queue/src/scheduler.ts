@@ -55,10 +55,11 @@ export class FairScheduler<T extends Ticket> {
     return true;
   }
 
-  shift(now: number): T | undefined {
+  /** Takes the next ticket; `skip` leaves one class out (used to keep slots free for interactive work). */
+  shift(now: number, skip?: Priority): T | undefined {
     let best: { priority: Priority; rank: number } | undefined;
     for (const [index, priority] of priorities.entries()) {
-      const oldest = this.oldest(priority);
+      const oldest = priority === skip ? undefined : this.oldest(priority);
       if (!oldest) continue;
       const rank = index - Math.floor((now - oldest.enqueuedAt) / this.agingMs);
       if (!best || rank < best.rank) best = { priority, rank };

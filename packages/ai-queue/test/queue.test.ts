@@ -58,6 +58,29 @@ describe('createAiQueue', () => {
     expect(order).toEqual(['blocker', 'student', 'bg1', 'bg2', 'bg3']);
   });
 
+  it('keeps a slot free of background work while interactive requests wait', async () => {
+    const { queue } = await setup({ concurrency: 2, reservedSlots: 1, agingMs: 1 });
+    const started: string[] = [];
+    // Each token costs at least one timer tick, so 200-token background answers outlast the 10 ms pause below.
+    const run = async (name: string, priority: 'background' | 'interactive') => {
+      const stream = await queue.chat(
+        { ...ask(name, priority === 'background' ? 200 : 5), stream: true },
+        { priority },
+      );
+      started.push(name);
+      for await (const _ of stream) {
+        // consume
+      }
+    };
+    const all = [run('bg1', 'background'), run('bg2', 'background'), run('bg3', 'background')];
+    await sleep(10);
+    all.push(run('student1', 'interactive'), run('student2', 'interactive'));
+    await Promise.all(all);
+    // bg3 is older, so aging alone would start it before the students; the reserved slot goes to student1.
+    expect(started.slice(0, 2).sort()).toEqual(['bg1', 'bg2']);
+    expect(started[2]).toBe('student1');
+  });
+
   it('lets a user with one request pass a user with many queued in the same class', async () => {
     const { queue } = await setup({ concurrency: 1 });
     const order: string[] = [];
