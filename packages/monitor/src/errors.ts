@@ -47,5 +47,22 @@ export class MissingPeerError extends PilmsMonitorError {
   }
 }
 
+/** A benchmarked command exited non-zero or ran past its timeout; no run file is written. */
+export class CommandFailedError extends PilmsMonitorError {
+  constructor(
+    readonly command: string,
+    readonly exitCode: number | null,
+    readonly timedOut: boolean,
+    readonly stderr: string,
+  ) {
+    super(
+      timedOut
+        ? `\`${command}\` ran past its timeout; raise --timeout or make the benchmark smaller`
+        : `\`${command}\` exited with code ${exitCode}; fix it before gating (stderr: ${stderr.slice(-300)})`,
+      'PILMS_MONITOR_COMMAND_FAILED',
+    );
+  }
+}
+
 /** Every error class of the package by name. */
-export const errors = { PilmsMonitorError, InvalidOptionError, MissingPeerError } as const;
+export const errors = { PilmsMonitorError, InvalidOptionError, MissingPeerError, CommandFailedError } as const;

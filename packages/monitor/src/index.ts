@@ -1,7 +1,16 @@
 export type { CpuCluster, CpuStats } from './cpu.js';
 export { defaults, defaultThresholds } from './defaults.js';
-export { errors, InvalidOptionError, MissingPeerError, PilmsMonitorError } from './errors.js';
+export { CommandFailedError, errors, InvalidOptionError, MissingPeerError, PilmsMonitorError } from './errors.js';
 export { flattenStats, type NumericLeaf, type StatsSource } from './flatten.js';
+export {
+  type CompareOptions,
+  compareRuns,
+  type MetricComparison,
+  markdownTable,
+  mergeRuns,
+  parseRunFile,
+  type RunFile,
+} from './gate.js';
 export type {
   DiskIo,
   DiskSpace,
@@ -12,6 +21,7 @@ export type {
   ThermalZone,
 } from './kernel-files.js';
 export type { Percentiles } from './percentiles.js';
+export { type RunCommandOptions, runCommand } from './perf-runner.js';
 export {
   createProcessMonitor,
   type ProcessMonitor,

@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+import { CommandFailedError, InvalidOptionError } from './errors.js';
+import type { RunFile } from './gate.js';
+
+/** Options of {@link runCommand}. */
+export interface RunCommandOptions {
+  /** Command and arguments, run without a shell. */
+  command: readonly string[];
+  /** Number of runs. Default 5. */
+  runs?: number;
+  /** Kill a run after this many ms. Default 120000. */
+  timeoutMs?: number;
+}
+
+function runOnce(command: readonly string[], timeoutMs: number): Promise<Record<string, number>> {
+  const [file = '', ...args] = command;
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    child.on('error', (error) => reject(new CommandFailedError(command.join(' '), null, false, String(error))));
+    child.on('close', (code, signal) => {
+      const wallMs = performance.now() - started;
+      if (code !== 0) {
+        reject(new CommandFailedError(command.join(' '), code, signal === 'SIGKILL', stderr));
+        return;
+      }
+      resolve({ wallMs, ...lastJsonLine(stdout) });
+    });
+  });
+}
+
+/** A benchmark may print `{ "metric": number, ... }` as its last stdout line; other output is ignored. */
+function lastJsonLine(stdout: string): Record<string, number> {
+  const line = stdout.trim().split('\n').at(-1) ?? '';
+  try {
+    const parsed: unknown = JSON.parse(line);
+    if (typeof parsed !== 'object' || parsed === null) return {};
+    return Object.fromEntries(
+      Object.entries(parsed).filter((entry): entry is [string, number] => Number.isFinite(entry[1])),
+    );
+  } catch {
+    return {};
+  }
+}
+
+/** Runs a command `runs` times in sequence and collects wall time plus the metrics it prints. */
+export async function runCommand(options: RunCommandOptions): Promise<RunFile> {
+  const runs = options.runs ?? 5;
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  if (options.command.length === 0) throw new InvalidOptionError('command', 'a non-empty list', '[]');
+  if (!(Number.isInteger(runs) && runs >= 1)) throw new InvalidOptionError('runs', 'an integer >= 1', runs);
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    throw new InvalidOptionError('timeoutMs', 'a finite number > 0', timeoutMs);
+  }
+  const file: RunFile = { version: 2, metrics: {} };
+  for (let i = 0; i < runs; i++) {
+    for (const [name, value] of Object.entries(await runOnce(options.command, timeoutMs))) {
+      file.metrics[name] = [...(file.metrics[name] ?? []), value];
+    }
+  }
+  return file;
+}
