@@ -5,7 +5,7 @@ import { PilmsMonitorError } from './errors.js';
 import { compareRuns, markdownTable, mergeRuns, parseRunFile } from './gate.js';
 import { runCommand } from './perf-runner.js';
 
-const usage = `pilms-perf run --out <file.json> [--runs 5] [--timeout 120000] -- <command...>
+const usage = `pilms-perf run --out <file.json> [--runs 5] [--timeout 120000] [--instructions] -- <command...>
 pilms-perf compare --baseline <a.json> [--baseline <b.json>...] --current <file.json> [--threshold 5] [--metric name=10...]
 Exit codes: 0 no significant regression, 1 significant regression, 2 usage error or failed command.`;
 
@@ -17,6 +17,7 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       runs: { type: 'string', default: '5' },
       timeout: { type: 'string', default: '120000' },
+      instructions: { type: 'boolean', default: false },
       baseline: { type: 'string', multiple: true },
       current: { type: 'string' },
       threshold: { type: 'string', default: '5' },
@@ -25,7 +26,12 @@ async function main(argv: string[]): Promise<number> {
   });
   const [mode, ...command] = positionals;
   if (mode === 'run' && values.out) {
-    const run = await runCommand({ command, runs: Number(values.runs), timeoutMs: Number(values.timeout) });
+    const run = await runCommand({
+      command,
+      runs: Number(values.runs),
+      timeoutMs: Number(values.timeout),
+      instructions: values.instructions,
+    });
     await writeFile(values.out, `${JSON.stringify(run, null, 2)}\n`);
     return 0;
   }

@@ -10,7 +10,14 @@ export interface RunCommandOptions {
   runs?: number;
   /** Kill a run after this many ms. Default 120000. */
   timeoutMs?: number;
+  /**
+   * Run under `valgrind --tool=callgrind` and add an `instructions` metric: a count that does not move
+   * with machine noise, so small regressions show on a shared CI runner. Default false.
+   */
+  instructions?: boolean;
 }
+
+const callgrind = ['valgrind', '--tool=callgrind', '--callgrind-out-file=/dev/null'];
 
 function runOnce(command: readonly string[], timeoutMs: number): Promise<Record<string, number>> {
   const [file = '', ...args] = command;
@@ -32,7 +39,8 @@ function runOnce(command: readonly string[], timeoutMs: number): Promise<Record<
         reject(new CommandFailedError(command.join(' '), code, signal === 'SIGKILL', stderr));
         return;
       }
-      resolve({ wallMs, ...lastJsonLine(stdout) });
+      const collected = /Collected : (\d+)/.exec(stderr)?.[1];
+      resolve({ wallMs, ...lastJsonLine(stdout), ...(collected ? { instructions: Number(collected) } : {}) });
     });
   });
 }
@@ -60,9 +68,10 @@ export async function runCommand(options: RunCommandOptions): Promise<RunFile> {
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
     throw new InvalidOptionError('timeoutMs', 'a finite number > 0', timeoutMs);
   }
+  const command = options.instructions ? [...callgrind, ...options.command] : options.command;
   const file: RunFile = { version: 2, metrics: {} };
   for (let i = 0; i < runs; i++) {
-    for (const [name, value] of Object.entries(await runOnce(options.command, timeoutMs))) {
+    for (const [name, value] of Object.entries(await runOnce(command, timeoutMs))) {
       file.metrics[name] = [...(file.metrics[name] ?? []), value];
     }
   }

@@ -55,6 +55,14 @@ describe('runCommand', () => {
     expect(run.metrics.loopMs).toHaveLength(3);
   });
 
+  it('counts instructions under valgrind when asked, nearly identically on every run', async () => {
+    const run = await runCommand({ command: ['/bin/true'], runs: 2, instructions: true });
+    const [first = 0, second = 0] = run.metrics.instructions ?? [];
+    expect(first).toBeGreaterThan(0);
+    // The count only moves with the environment size (a few dozen instructions), never with machine load.
+    expect(Math.abs(first - second) / first).toBeLessThan(0.01);
+  });
+
   it('fails with CommandFailedError on a non-zero exit and on a timeout', async () => {
     const failing = runCommand({ command: [process.execPath, '-e', 'process.exit(3)'], runs: 2 });
     await expect(failing).rejects.toMatchObject({ exitCode: 3, timedOut: false });
