@@ -1,10 +1,11 @@
 // Benchmarks @pilms/monitor side by side in one run: the cost of one system collection
 // (@pilms/monitor reading /proc and /sys vs systeminformation's equivalent calls), as CPU time per
 // collection, % of one core at a 1 Hz scrape and the worst event-loop block while collecting; and
-// the cost of recording one request (createRequestTracker vs a raw prom-client Histogram.observe).
+// the cost of recording one request (createRequestTracker vs a raw prom-client Histogram.observe);
+// and the pilms-perf gate on bench/monitor/micro.mjs: A/A false-positive rate and smallest regression detected.
 // BENCH_QUICK=1 scales everything down for development on a shared machine.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createRequestTracker, createSystemCollector } from '@pilms/monitor';
+import { compareRuns, createRequestTracker, createSystemCollector, runCommand } from '@pilms/monitor';
 import { Histogram, Registry } from 'prom-client';
 import si from 'systeminformation';
 import { type ResultRow, writeReport } from './support/report.js';
@@ -96,9 +97,40 @@ const observeRows: ResultRow[] = Object.entries(observe).map(([name, ns]) => ({
   'vs raw prom-client': round2(ns / raw),
 }));
 
-writeReport('monitor', { 'system collection (median of rounds)': collection, 'recording one request': observeRows }, [
+const micro = ['node', 'bench/monitor/micro.mjs'];
+const gateRuns = quick ? 3 : 5;
+const aaTrials = quick ? 5 : 20;
+const withWork = (factor: number) => ['env', `WORK=${Math.round(20_000_000 * factor)}`, ...micro];
+let falsePositives = 0;
+for (let trial = 0; trial < aaTrials; trial++) {
+  const baseline = await runCommand({ command: withWork(1), runs: gateRuns });
+  const current = await runCommand({ command: withWork(1), runs: gateRuns });
+  if (compareRuns(baseline, current).some((result) => result.regression)) falsePositives++;
+}
+const gateRows: ResultRow[] = [
+  {
+    check: `A/A false positives (${aaTrials} trials, ${gateRuns} vs ${gateRuns} runs)`,
+    result: `${falsePositives}/${aaTrials}`,
+  },
+];
+const gateBaseline = await runCommand({ command: withWork(1), runs: gateRuns });
+for (const factor of [1.05, 1.1, 1.2, 1.5, 2]) {
+  const current = await runCommand({ command: withWork(factor), runs: gateRuns });
+  const loop = compareRuns(gateBaseline, current).find((result) => result.metric === 'loopMs');
+  gateRows.push({
+    check: `loopMs slowed x${factor} (threshold 5 %)`,
+    result: `${loop?.regression ? 'detected' : 'not detected'}, change ${round2(loop?.changePercent ?? 0)} %`,
+  });
+}
+
+const tables = {
+  'system collection (median of rounds)': collection,
+  'recording one request': observeRows,
+  'pilms-perf gate on bench/monitor/micro.mjs': gateRows,
+};
+writeReport('monitor', tables, [
   `${rounds} alternating rounds of ${collectionsPerRound} collections each; medians.${quick ? ' BENCH_QUICK=1 (scaled down).' : ''}`,
   'Measured on the shared 2-core development machine with other engineers running tests; absolute numbers are noisy, ratios are the point.',
   'CPU time is this process only: systeminformation also spawns helper processes whose CPU is not counted, so its real cost is higher.',
-  'The pilms-perf gate A/A false-positive rate is not measured here (see the gate tests).',
+  'Gate verdicts use the default 5 % threshold and the 95 % bootstrap CI of the median change; wallMs includes Node start-up.',
 ]);
