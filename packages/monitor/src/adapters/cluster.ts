@@ -1,6 +1,5 @@
-import { InvalidOptionError, MissingPeerError } from '../errors.js';
-
-type PromClient = typeof import('prom-client');
+import { InvalidOptionError } from '../errors.js';
+import { loadPeer } from '../load-peer.js';
 
 /** What a worker exposes: the exporter from `@pilms/monitor/prometheus` fits. */
 export interface RefreshableRegistry {
@@ -22,17 +21,9 @@ export interface ClusterAggregator {
   metrics(): Promise<string>;
 }
 
-async function load(): Promise<PromClient> {
-  try {
-    return await import('prom-client');
-  } catch (error) {
-    throw new MissingPeerError('prom-client', error);
-  }
-}
-
 /** In the primary: creates a prom-client `AggregatorRegistry` over all workers. */
 export async function createClusterAggregator(): Promise<ClusterAggregator> {
-  const client = await load();
+  const client = await loadPeer('prom-client', () => import('prom-client'));
   const aggregator = new client.AggregatorRegistry();
   return { contentType: aggregator.contentType, metrics: () => aggregator.clusterMetrics() };
 }
@@ -49,7 +40,7 @@ export async function serveWorkerMetrics(
   const refreshMs = options.refreshMs ?? 5000;
   if (!(Number.isFinite(refreshMs) && refreshMs > 0))
     throw new InvalidOptionError('refreshMs', 'a finite number > 0', refreshMs);
-  const client = await load();
+  const client = await loadPeer('prom-client', () => import('prom-client'));
   // Constructing an AggregatorRegistry is what installs prom-client's worker-side IPC listener.
   new client.AggregatorRegistry();
   client.AggregatorRegistry.setRegistries([exporter.registry]);

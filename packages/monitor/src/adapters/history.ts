@@ -1,6 +1,7 @@
 import { existsSync, renameSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
-import { InvalidOptionError, MissingPeerError } from '../errors.js';
+import { InvalidOptionError } from '../errors.js';
+import { loadPeer } from '../load-peer.js';
 
 type DatabaseConstructor = typeof BetterSqlite3;
 
@@ -41,14 +42,6 @@ const schema = `
   CREATE INDEX IF NOT EXISTS minute_t ON minute (t);
 `;
 
-async function loadDriver(): Promise<DatabaseConstructor> {
-  try {
-    return (await import('better-sqlite3')).default;
-  } catch (error) {
-    throw new MissingPeerError('better-sqlite3', error);
-  }
-}
-
 function openChecked(Database: DatabaseConstructor, path: string, warn: (message: string) => void) {
   try {
     const db = new Database(path);
@@ -80,7 +73,7 @@ export async function openHistory(options: HistoryOptions): Promise<History> {
   ] as const) {
     if (!(Number.isFinite(value) && value > 0)) throw new InvalidOptionError(name, 'a finite number > 0', value);
   }
-  const Database = await loadDriver();
+  const Database = await loadPeer('better-sqlite3', async () => (await import('better-sqlite3')).default);
   const db = openChecked(Database, options.path, options.onWarning ?? ((message) => process.emitWarning(message)));
   db.pragma('journal_mode = WAL');
   const insert = db.prepare('INSERT OR REPLACE INTO second (metric, t, value) VALUES (?, ?, ?)');

@@ -1,10 +1,8 @@
 import type { Gauge, Registry } from 'prom-client';
-import { MissingPeerError } from '../errors.js';
 import { flattenStats, type StatsSource } from '../flatten.js';
+import { loadPeer } from '../load-peer.js';
 import type { ProcessMonitor } from '../process.js';
 import type { SystemCollector, SystemSnapshot } from '../system.js';
-
-type PromClient = typeof import('prom-client');
 
 /** Options of {@link createPrometheusExporter}. */
 export interface PrometheusExporterOptions {
@@ -26,14 +24,6 @@ export interface PrometheusExporter {
   readonly contentType: string;
   /** Refreshes every gauge from its source and returns the exposition text. */
   metrics(): Promise<string>;
-}
-
-async function loadPromClient(): Promise<PromClient> {
-  try {
-    return await import('prom-client');
-  } catch (error) {
-    throw new MissingPeerError('prom-client', error);
-  }
 }
 
 type Labelled = [labels: Record<string, string>, value: number | undefined];
@@ -108,10 +98,10 @@ const systemGauges: [string, string, string[], (s: SystemSnapshot) => Labelled[]
 
 /**
  * Creates an exporter that exposes system, process and generic `stats()` metrics through prom-client.
- * prom-client is an optional peer, loaded here; a missing install throws {@link MissingPeerError}.
+ * prom-client is an optional peer, loaded here; a missing install throws `MissingPeerError`.
  */
 export async function createPrometheusExporter(options: PrometheusExporterOptions = {}): Promise<PrometheusExporter> {
-  const client = await loadPromClient();
+  const client = await loadPeer('prom-client', () => import('prom-client'));
   const registry = options.registry ?? new client.Registry();
   const prefix = options.prefix ?? 'pilms';
   const gauges = new Map<string, Gauge>();
