@@ -1,0 +1,33 @@
+import { resolve } from 'node:path';
+
+/** Runtime settings, all from environment variables (see README "Configuration"). */
+export interface Config {
+  /** TCP port. Default 8080 (`PORT`). */
+  port: number;
+  /** Where the SQLite file and uploaded media live. Default `./data` (`DATA_DIR`). */
+  dataDir: string;
+  /** Optional Redis for shared caches (`REDIS_URL`). */
+  redisUrl: string | undefined;
+  /** Ollama server for the AI tutor. Default `http://127.0.0.1:11434` (`OLLAMA_HOST`). */
+  ollamaHost: string;
+  /** `off` switches every performance package off for load comparisons (`PILMS_PERF`). */
+  perf: boolean;
+}
+
+/** Defaults used when an environment variable is absent. */
+export const defaults = { port: 8080, dataDir: './data', ollamaHost: 'http://127.0.0.1:11434' } as const;
+
+/** Reads the configuration from `env`, failing with a clear message on a bad PORT. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = env.PORT === undefined ? defaults.port : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`Expected \`PORT\` to be an integer between 0 and 65535, got ${env.PORT}`);
+  }
+  return {
+    port,
+    dataDir: resolve(env.DATA_DIR ?? defaults.dataDir),
+    redisUrl: env.REDIS_URL || undefined,
+    ollamaHost: env.OLLAMA_HOST ?? defaults.ollamaHost,
+    perf: env.PILMS_PERF !== 'off',
+  };
+}

@@ -1,0 +1,53 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+/** The app's SQLite handle. */
+export type Db = Database.Database;
+
+// Each entry runs once, in order; `user_version` records how many have run.
+const migrations = [
+  `CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+     role TEXT NOT NULL CHECK (role IN ('admin','teacher','student')), password_hash TEXT NOT NULL);
+   CREATE TABLE sessions (id TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),
+     csrf TEXT NOT NULL, expires_at INTEGER NOT NULL);
+   CREATE TABLE courses (id INTEGER PRIMARY KEY, title TEXT NOT NULL, summary TEXT NOT NULL,
+     teacher_id INTEGER NOT NULL REFERENCES users(id));
+   CREATE TABLE modules (id INTEGER PRIMARY KEY, course_id INTEGER NOT NULL REFERENCES courses(id),
+     title TEXT NOT NULL, position INTEGER NOT NULL);
+   CREATE TABLE lessons (id INTEGER PRIMARY KEY, module_id INTEGER NOT NULL REFERENCES modules(id),
+     title TEXT NOT NULL, body TEXT NOT NULL, position INTEGER NOT NULL);
+   CREATE TABLE enrolments (user_id INTEGER NOT NULL REFERENCES users(id),
+     course_id INTEGER NOT NULL REFERENCES courses(id), PRIMARY KEY (user_id, course_id));
+   CREATE TABLE progress (user_id INTEGER NOT NULL, lesson_id INTEGER NOT NULL, completed_at INTEGER NOT NULL,
+     PRIMARY KEY (user_id, lesson_id));
+   CREATE TABLE quiz_questions (id INTEGER PRIMARY KEY, lesson_id INTEGER NOT NULL REFERENCES lessons(id),
+     prompt TEXT NOT NULL, choices TEXT NOT NULL, answer INTEGER NOT NULL);
+   CREATE TABLE quiz_answers (user_id INTEGER NOT NULL, question_id INTEGER NOT NULL, choice INTEGER NOT NULL,
+     correct INTEGER NOT NULL, answered_at INTEGER NOT NULL, PRIMARY KEY (user_id, question_id));
+   CREATE TABLE login_attempts (key TEXT PRIMARY KEY, failures INTEGER NOT NULL, window_start INTEGER NOT NULL);
+   CREATE INDEX modules_course ON modules(course_id, position);
+   CREATE INDEX lessons_module ON lessons(module_id, position);
+   CREATE INDEX progress_lesson ON progress(lesson_id);`,
+];
+
+/** Opens (creating if needed) `<dataDir>/lms.sqlite` and applies pending migrations. */
+export function openDb(dataDir: string, tuned: boolean): Db {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, 'lms.sqlite'));
+  // PILMS_PERF=off keeps SQLite defaults so the load comparison has a real baseline.
+  if (tuned) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+  }
+  db.pragma('foreign_keys = ON');
+  const applied = db.pragma('user_version', { simple: true }) as number;
+  for (let i = applied; i < migrations.length; i++) {
+    db.transaction(() => {
+      db.exec(migrations[i] as string);
+      db.pragma(`user_version = ${i + 1}`);
+    })();
+  }
+  return db;
+}

@@ -1,0 +1,96 @@
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import sharp from 'sharp';
+import { hashPassword } from './auth.js';
+import type { Db } from './db.js';
+
+/** The demo logins printed at start. */
+export const demoLogins = [
+  { email: 'admin@school.test', password: 'admin-demo', role: 'admin' },
+  { email: 'teacher1@school.test', password: 'teacher-demo', role: 'teacher' },
+  { email: 'student1@school.test', password: 'student-demo', role: 'student' },
+] as const;
+
+const subjects = ['Biology', 'History', 'Mathematics', 'Geography', 'Physics', 'Literature'];
+const repoRoot = resolve(import.meta.dirname, '../../..');
+
+// Real photos from the shared fixtures when present, otherwise a few images drawn with sharp.
+async function seedImages(mediaDir: string): Promise<string[]> {
+  mkdirSync(mediaDir, { recursive: true });
+  const fixtures = resolve(repoRoot, '../shared/fixtures/media');
+  const photos = existsSync(fixtures)
+    ? readdirSync(fixtures).filter((name) => /^(Landscape_\d|320x240)\.jpg$/.test(name))
+    : [];
+  for (const name of photos) copyFileSync(join(fixtures, name), join(mediaDir, name));
+  if (photos.length > 0) return photos;
+  const colours = ['#3b7', '#37b', '#b73'];
+  await Promise.all(
+    colours.map((background, i) =>
+      sharp({ create: { width: 640, height: 400, channels: 3, background } })
+        .jpeg()
+        .toFile(join(mediaDir, `generated-${i}.jpg`)),
+    ),
+  );
+  return colours.map((_, i) => `generated-${i}.jpg`);
+}
+
+function lessonBody(subject: string, module: number, lesson: number, image: string): string {
+  return [
+    `## ${subject}: part ${module}.${lesson}`,
+    '',
+    `This lesson introduces the key ideas of **${subject.toLowerCase()}** for unit ${module}. Read it`,
+    'carefully, look at the picture, then try the question at the end of the module.',
+    '',
+    `![Illustration for ${subject} ${module}.${lesson}](/media/${image})`,
+    '',
+    '1. Read the text once without notes.',
+    '2. Write down three words you did not know.',
+    '3. Explain the main idea to a classmate in one sentence.',
+    '',
+    '> Tip: you can ask the AI tutor about anything in this lesson.',
+  ].join('\n');
+}
+
+/** Fills an empty database with the demo school; does nothing when users already exist. */
+export async function seedIfEmpty(db: Db, mediaDir: string): Promise<boolean> {
+  const count = (db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
+  if (count > 0) return false;
+  const images = await seedImages(mediaDir);
+  // One hash per role keeps first start fast on a small board; every login still goes through scrypt.
+  const [adminHash, teacherHash, studentHash] = demoLogins.map((login) => hashPassword(login.password));
+  const addUser = db.prepare('INSERT INTO users (email, name, role, password_hash) VALUES (?, ?, ?, ?)');
+  const addCourse = db.prepare('INSERT INTO courses (title, summary, teacher_id) VALUES (?, ?, ?)');
+  const addModule = db.prepare('INSERT INTO modules (course_id, title, position) VALUES (?, ?, ?)');
+  const addLesson = db.prepare('INSERT INTO lessons (module_id, title, body, position) VALUES (?, ?, ?, ?)');
+  const addQuestion = db.prepare('INSERT INTO quiz_questions (lesson_id, prompt, choices, answer) VALUES (?, ?, ?, ?)');
+  const enrol = db.prepare('INSERT INTO enrolments (user_id, course_id) VALUES (?, ?)');
+  db.transaction(() => {
+    addUser.run('admin@school.test', 'Ada Admin', 'admin', adminHash);
+    const teachers = [1, 2].map((n) =>
+      Number(addUser.run(`teacher${n}@school.test`, `Teacher ${n}`, 'teacher', teacherHash).lastInsertRowid),
+    );
+    const students = Array.from({ length: 50 }, (_, i) =>
+      Number(addUser.run(`student${i + 1}@school.test`, `Student ${i + 1}`, 'student', studentHash).lastInsertRowid),
+    );
+    subjects.forEach((subject, c) => {
+      const courseId = Number(
+        addCourse.run(subject, `An introduction to ${subject.toLowerCase()}.`, teachers[c % 2]).lastInsertRowid,
+      );
+      for (let m = 1; m <= 4; m++) {
+        const moduleId = Number(addModule.run(courseId, `Unit ${m}`, m).lastInsertRowid);
+        for (let l = 1; l <= 5; l++) {
+          const image = images[(c + m + l) % images.length] as string;
+          const lessonId = Number(
+            addLesson.run(moduleId, `${subject} ${m}.${l}`, lessonBody(subject, m, l, image), l).lastInsertRowid,
+          );
+          if (l === 5) {
+            const choices = JSON.stringify(['Read it once', 'Explain it to a classmate', 'Skip it']);
+            addQuestion.run(lessonId, `What is the best way to check you understood unit ${m}?`, choices, 1);
+          }
+        }
+      }
+      for (const student of students) enrol.run(student, courseId);
+    });
+  })();
+  return true;
+}
