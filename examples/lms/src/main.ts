@@ -1,10 +1,43 @@
-import { createServer } from 'node:http';
+import cluster from 'node:cluster';
+import { join } from 'node:path';
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+import { openDb } from './db.js';
+import { demoLogins, seedIfEmpty } from './seed.js';
+import { defaultWorkers } from './workers.js';
 
-// Placeholder until the reference LMS (issue 8) lands: proves `npm start` serves HTTP.
-const port = Number(process.env.PORT ?? 8080);
-const server = createServer((_request, response) => {
-  response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-  response.end('Pi-LMS: the reference LMS is not built yet; this placeholder proves the server starts.\n');
-});
-server.listen(port, () => console.log(`Pi-LMS placeholder listening on http://localhost:${port}`));
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => server.close());
+const config = loadConfig();
+
+if (cluster.isPrimary) {
+  // Migrate and seed once, before any worker opens the file.
+  const db = openDb(config.dataDir, config.perf);
+  await seedIfEmpty(db, join(config.dataDir, 'media'));
+  db.close();
+  const workers = defaultWorkers();
+  let stopping = false;
+  for (let i = 0; i < workers; i++) cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    console.error(`worker ${worker.process.pid} died (${signal ?? code}); starting a replacement`);
+    cluster.fork();
+  });
+  console.log(`Pi-LMS on http://localhost:${config.port} with ${workers} worker(s); data in ${config.dataDir}`);
+  console.log(`Performance packages: ${config.perf ? 'on' : 'off (PILMS_PERF=off)'}`);
+  for (const login of demoLogins) console.log(`  ${login.role.padEnd(8)} ${login.email} / ${login.password}`);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      stopping = true;
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    });
+  }
+} else {
+  const lms = buildApp(config);
+  await lms.app.listen({ port: config.port, host: '0.0.0.0' });
+  // Finish in-flight requests, then close caches and SQLite so the WAL is checkpointed.
+  process.once('SIGTERM', () => {
+    lms.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}

@@ -1,0 +1,200 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test/support/index.js';
+import { buildApp, type LmsApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { openDb } from '../src/db.js';
+import { seedIfEmpty } from '../src/seed.js';
+
+let lms: LmsApp;
+
+beforeAll(async () => {
+  const dir = await tempDir('pilms-lms-');
+  const db = openDb(dir, true);
+  await seedIfEmpty(db, join(dir, 'media'));
+  db.close();
+  lms = buildApp(loadConfig({ DATA_DIR: dir }));
+});
+
+afterAll(async () => {
+  await lms.close();
+});
+
+interface Session {
+  cookie: string;
+  csrf: string;
+}
+
+const form = { 'content-type': 'application/x-www-form-urlencoded' };
+
+async function login(email: string, password: string): Promise<Session> {
+  const reply = await lms.app.inject({
+    method: 'POST',
+    url: '/login',
+    headers: form,
+    payload: new URLSearchParams({ email, password }).toString(),
+  });
+  expect(reply.statusCode).toBe(303);
+  const cookie = String(reply.headers['set-cookie']).split(';')[0] as string;
+  const home = await lms.app.inject({ url: '/', headers: { cookie } });
+  return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(home.body)?.[1] ?? '' };
+}
+
+function get(url: string, session?: Session) {
+  return lms.app.inject({ url, headers: session ? { cookie: session.cookie } : {} });
+}
+
+function post(url: string, fields: Record<string, string>, session?: Session) {
+  return lms.app.inject({
+    method: 'POST',
+    url,
+    headers: { ...form, ...(session ? { cookie: session.cookie } : {}) },
+    payload: new URLSearchParams({ _csrf: session?.csrf ?? '', ...fields }).toString(),
+  });
+}
+
+describe('the LMS core', () => {
+  it('seeds a demo school with 53 users, 6 courses, 120 lessons and a quiz per unit', () => {
+    const count = (table: string) => (lms.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    expect([count('users'), count('courses'), count('lessons'), count('quiz_questions')]).toEqual([53, 6, 120, 24]);
+  });
+
+  it('sets an HttpOnly SameSite=Lax session cookie, Secure only behind TLS', async () => {
+    const payload = 'email=student1%40school.test&password=student-demo';
+    const plain = await lms.app.inject({ method: 'POST', url: '/login', headers: form, payload });
+    expect(String(plain.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Lax/);
+    expect(String(plain.headers['set-cookie'])).not.toContain('Secure');
+    const tls = await lms.app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: { ...form, 'x-forwarded-proto': 'https' },
+      payload,
+    });
+    expect(String(tls.headers['set-cookie'])).toContain('Secure');
+  });
+
+  it('rejects a wrong password and rate-limits repeated failures', async () => {
+    const attempt = () =>
+      lms.app.inject({
+        method: 'POST',
+        url: '/login',
+        headers: form,
+        payload: 'email=student9%40school.test&password=x',
+      });
+    const first = await attempt();
+    expect(first.headers.location).toBe('/login?error=1');
+    expect(first.headers['set-cookie']).toBeUndefined();
+    for (let i = 0; i < 5; i++) await attempt();
+    expect((await attempt()).statusCode).toBe(429);
+  });
+
+  it('renders a lesson as safe Markdown with its image and quiz', async () => {
+    const student = await login('student2@school.test', 'student-demo');
+    const page = await get('/lessons/5', student);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<strong>biology</strong>');
+    expect(page.body).toMatch(/<img src="\/media\/[\w.-]+"/);
+    const image = /<img src="([^"]+)"/.exec(page.body)?.[1] as string;
+    const media = await get(image, student);
+    expect(media.statusCode).toBe(200);
+    expect(media.rawPayload.length).toBeGreaterThan(100);
+    expect(page.body).toContain('name="q1"');
+  });
+
+  it('grades a multiple-choice quiz and records progress shown on the course list', async () => {
+    const student = await login('student3@school.test', 'student-demo');
+    const reply = await post('/lessons/5/quiz', { q1: '1' }, student);
+    expect(reply.statusCode).toBe(303);
+    expect((await get('/lessons/5', student)).body).toContain('Correct: you chose “Explain it to a classmate”');
+    await post('/lessons/10/quiz', { q2: '0' }, student);
+    expect((await get('/lessons/10', student)).body).toContain('Not quite');
+    expect((await get('/', student)).body).toContain('value="2">2/20');
+    const teacher = await login('teacher1@school.test', 'teacher-demo');
+    const overview = await get('/teacher', teacher);
+    expect(overview.body).toMatch(/<td>Student 3<\/td><td>Biology<\/td><td>2\/20<\/td><td>Biology 1.1<\/td>/);
+  });
+
+  it('refuses a form post without the CSRF token and writes nothing', async () => {
+    const student = await login('student4@school.test', 'student-demo');
+    const reply = await post('/lessons/1/complete', { _csrf: 'forged' }, student);
+    expect(reply.statusCode).toBe(403);
+    const count = lms.db
+      .prepare(
+        "SELECT count(*) AS n FROM progress p JOIN users u ON u.id = p.user_id WHERE u.email = 'student4@school.test'",
+      )
+      .get();
+    expect(count).toEqual({ n: 0 });
+  });
+
+  it('refuses media names that try to leave the media directory', async () => {
+    const student = await login('student5@school.test', 'student-demo');
+    for (const name of ['..%2Flms.sqlite', '..%2F..%2Fetc%2Fpasswd', '.%2E%2Flms.sqlite']) {
+      const reply = await get(`/media/${name}`, student);
+      expect(reply.statusCode).toBe(404);
+      expect(reply.body).not.toContain('SQLite');
+    }
+  });
+
+  it('escapes a script a teacher types into course fields everywhere it is shown', async () => {
+    const teacher = await login('teacher1@school.test', 'teacher-demo');
+    const evil = '<script>alert(1)</script>"\'';
+    expect((await post('/courses/1/edit', { title: evil, summary: evil }, teacher)).statusCode).toBe(303);
+    const student = await login('student6@school.test', 'student-demo');
+    for (const url of ['/', '/courses/1', '/lessons/1', '/teacher', '/courses/1/edit']) {
+      const page = await get(url, url.startsWith('/teacher') || url.endsWith('edit') ? teacher : student);
+      expect(page.body).not.toContain('<script>');
+      expect(page.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    }
+  });
+});
+
+describe('role checks on every route', () => {
+  const routes: { method: 'GET' | 'POST'; url: string; allowed: string[] }[] = [
+    { method: 'GET', url: '/courses/2', allowed: ['admin', 'teacher', 'student'] },
+    { method: 'GET', url: '/courses/2/edit', allowed: ['admin', 'teacher'] },
+    { method: 'POST', url: '/courses/2/edit', allowed: ['admin', 'teacher'] },
+    { method: 'GET', url: '/lessons/21', allowed: ['admin', 'teacher', 'student'] },
+    { method: 'POST', url: '/lessons/21/complete', allowed: ['student'] },
+    { method: 'POST', url: '/lessons/25/quiz', allowed: ['student'] },
+    { method: 'GET', url: '/teacher', allowed: ['admin', 'teacher'] },
+    { method: 'GET', url: '/admin', allowed: ['admin'] },
+    { method: 'GET', url: '/media/320x240.jpg', allowed: ['admin', 'teacher', 'student'] },
+    { method: 'POST', url: '/logout', allowed: ['admin', 'teacher', 'student'] },
+  ];
+  // Course 2 belongs to teacher 2, so teacher 2 is the one who may edit it.
+  const logins = {
+    admin: ['admin@school.test', 'admin-demo'],
+    teacher: ['teacher2@school.test', 'teacher-demo'],
+    student: ['student7@school.test', 'student-demo'],
+  } as const;
+
+  it('sends anonymous visitors to the login page on every protected route', async () => {
+    for (const route of routes) {
+      const reply = await lms.app.inject({ method: route.method, url: route.url, headers: form, payload: '' });
+      expect([route.url, reply.statusCode, reply.headers.location]).toEqual([route.url, 303, '/login']);
+    }
+    expect((await get('/')).statusCode).toBe(200);
+    expect((await get('/login')).statusCode).toBe(200);
+  });
+
+  for (const role of ['admin', 'teacher', 'student'] as const) {
+    it(`lets a ${role} open exactly the routes of that role`, async () => {
+      for (const route of routes) {
+        const [email, password] = logins[role];
+        const session = await login(email, password);
+        const reply =
+          route.method === 'GET'
+            ? await get(route.url, session)
+            : await post(route.url, { title: 'Geography', q5: '0' }, session);
+        const ok = reply.statusCode === 200 || reply.statusCode === 303;
+        expect([route.url, ok]).toEqual([route.url, route.allowed.includes(role)]);
+        if (!ok) expect(reply.statusCode).toBe(403);
+      }
+    });
+  }
+
+  it('hides a course from a teacher who does not teach it', async () => {
+    const teacher = await login('teacher1@school.test', 'teacher-demo');
+    expect((await get('/courses/2', teacher)).statusCode).toBe(404);
+  });
+});
