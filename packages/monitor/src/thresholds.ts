@@ -41,7 +41,7 @@ export interface ThresholdWatcherOptions {
 /** Watches metric values against thresholds with hysteresis and minimum duration. */
 export interface ThresholdWatcher {
   /** Checks a set of values measured at `at` (default now); returns the level changes. */
-  check(values: Partial<Record<ThresholdMetric, number>>, at?: number): AlertEvent[];
+  check(values: Partial<Record<ThresholdMetric, number | undefined>>, at?: number): AlertEvent[];
   /** Current level of every metric seen. */
   stats(): Partial<Record<ThresholdMetric, AlertLevel>>;
 }
@@ -92,9 +92,9 @@ export function createThresholdWatcher(options: ThresholdWatcherOptions = {}): T
   return {
     check(values, at = Date.now()) {
       const events: AlertEvent[] = [];
-      for (const [metric, value] of Object.entries(values) as [ThresholdMetric, number][]) {
+      for (const [metric, value] of Object.entries(values) as [ThresholdMetric, number | undefined][]) {
         const levels = thresholds[metric];
-        if (!levels || !Number.isFinite(value)) continue;
+        if (!levels || value === undefined || !Number.isFinite(value)) continue;
         const entry = state.get(metric) ?? { level: 'ok' };
         state.set(metric, entry);
         const level = rawLevel(value, levels, entry.level, hysteresis);
