@@ -1,5 +1,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
+import { createImageServer } from '@pilms/media-optimizer';
+import { mediaPlugin } from '@pilms/media-optimizer/fastify';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import MarkdownIt from 'markdown-it';
 import { type Auth, createAuth, type User } from './auth.js';
@@ -55,6 +57,25 @@ export function buildApp(config: Config): LmsApp {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
+
+  // Optimized variants are content-addressed and public, so nginx and browsers may cache them forever.
+  void app.register(mediaPlugin, {
+    server: createImageServer({ dir: join(mediaDir, 'images') }),
+    prefix: '/media/images',
+  });
+  const pictures = new Map(
+    (db.prepare('SELECT name, picture FROM images').all() as { name: string; picture: string }[]).map((r) => [
+      r.name,
+      r.picture,
+    ]),
+  );
+  /** Swaps each `<img>` of an original for its responsive `<picture>`, keeping the lesson's (escaped) alt text. */
+  function responsive(rendered: string): string {
+    return rendered.replace(/<img src="\/media\/([\w.-]+)" alt="([^"]*)">/g, (tag, name: string, alt: string) => {
+      const picture = pictures.get(name);
+      return picture ? picture.replace(/alt="[^"]*"/, `alt="${alt}"`) : tag;
+    });
+  }
 
   const sessions = new WeakMap<FastifyRequest, Ctx>();
   app.addHook('onRequest', async (request) => {
@@ -283,7 +304,7 @@ export function buildApp(config: Config): LmsApp {
           ? html`<p>✓ You completed this lesson.</p>`
           : html`<form method="post" action="/lessons/${lesson.id}/complete"><input type="hidden" name="_csrf" value="${ctx.csrf}"><button>Mark as done</button></form>`;
     const body = html`<p><a href="/courses/${course.id}">← ${course.title}</a></p>
-<article>${new Safe(markdown.render(lesson.body))}</article>${complete}${quizForm}`;
+<article>${new Safe(responsive(markdown.render(lesson.body)))}</article>${complete}${quizForm}`;
     return page(reply, lesson.title, body, ctx);
   });
 

@@ -29,6 +29,8 @@ const migrations = [
    CREATE INDEX modules_course ON modules(course_id, position);
    CREATE INDEX lessons_module ON lessons(module_id, position);
    CREATE INDEX progress_lesson ON progress(lesson_id);`,
+  // Responsive `<picture>` markup per original image, made by @pilms/media-optimizer.
+  'CREATE TABLE images (name TEXT PRIMARY KEY, picture TEXT NOT NULL);',
 ];
 
 /** Opens (creating if needed) `<dataDir>/lms.sqlite` and applies pending migrations. */

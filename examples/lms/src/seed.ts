@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { optimizeImage } from '@pilms/media-optimizer';
 import sharp from 'sharp';
 import { hashPassword } from './auth.js';
 import type { Db } from './db.js';
@@ -56,6 +57,15 @@ export async function seedIfEmpty(db: Db, mediaDir: string): Promise<boolean> {
   const count = (db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
   if (count > 0) return false;
   const images = await seedImages(mediaDir);
+  const addImage = db.prepare('INSERT OR REPLACE INTO images (name, picture) VALUES (?, ?)');
+  // Sequential on purpose: one sharp pipeline at a time keeps first start gentle on a small board.
+  for (const name of images) {
+    const result = await optimizeImage(join(mediaDir, name), {
+      outDir: join(mediaDir, 'images'),
+      widths: [320, 640, 1024],
+    });
+    addImage.run(name, result.picture);
+  }
   // One hash per role keeps first start fast on a small board; every login still goes through scrypt.
   const [adminHash, teacherHash, studentHash] = demoLogins.map((login) => hashPassword(login.password));
   const addUser = db.prepare('INSERT INTO users (email, name, role, password_hash) VALUES (?, ?, ?, ?)');

@@ -88,16 +88,17 @@ describe('the LMS core', () => {
     expect((await attempt()).statusCode).toBe(429);
   });
 
-  it('renders a lesson as safe Markdown with its image and quiz', async () => {
+  it('renders a lesson as safe Markdown with a responsive AVIF/WebP picture and its quiz', async () => {
     const student = await login('student2@school.test', 'student-demo');
     const page = await get('/lessons/5', student);
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<strong>biology</strong>');
-    expect(page.body).toMatch(/<img src="\/media\/[\w.-]+"/);
-    const image = /<img src="([^"]+)"/.exec(page.body)?.[1] as string;
-    const media = await get(image, student);
-    expect(media.statusCode).toBe(200);
-    expect(media.rawPayload.length).toBeGreaterThan(100);
+    expect(page.body).toMatch(/<picture><source type="image\/avif" srcset="\/media\/images\//);
+    expect(page.body).toContain('alt="Illustration for Biology 1.5"');
+    const avif = /<source type="image\/avif" srcset="([^" ]+) /.exec(page.body)?.[1] as string;
+    const variant = await get(avif);
+    expect([variant.statusCode, variant.headers['content-type']]).toEqual([200, 'image/avif']);
+    expect(variant.rawPayload.length).toBeGreaterThan(100);
     expect(page.body).toContain('name="q1"');
   });
 
