@@ -120,13 +120,16 @@ class Batcher implements WriteBatcher {
     return () => clearTimeout(timer);
   }
 
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
     this.cancelScheduled?.();
     this.cancelScheduled = undefined;
-    this.draining ??= this.drain().finally(() => {
-      this.draining = undefined;
-    });
-    return this.draining;
+    // Loops because writes can arrive after a running drain has seen an empty queue but before it settles.
+    while (this.draining !== undefined || this.queue.length > 0) {
+      this.draining ??= this.drain().finally(() => {
+        this.draining = undefined;
+      });
+      await this.draining;
+    }
   }
 
   private async drain(): Promise<void> {

@@ -1,4 +1,6 @@
-// Writes through a WriteBatcher and prints the id of every acknowledged write, until killed.
+// Writes through a WriteBatcher and appends the id of every acknowledged write to a file, until killed.
+// A file, not stdout: a pipe the parent drains slowly would block this process inside write().
+import { appendFileSync } from 'node:fs';
 import { createWriteBatcher, openDatabase } from '../../src/index.js';
 
 const db = openDatabase(process.argv[2] as string, { profile: 'pi5' });
@@ -15,7 +17,7 @@ for (let caller = 0; caller < 20; caller++) {
     for (;;) {
       const id = next++;
       await batcher.run('INSERT INTO entries (id, payload) VALUES (?, ?)', [id, `payload-${id}`.repeat(20)]);
-      process.stdout.write(`${id}\n`);
+      appendFileSync(process.argv[3] as string, `${id}\n`);
     }
   })();
 }
