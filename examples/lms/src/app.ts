@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { type Content, createContent } from './content.js';
 import { type Db, openDb } from './db.js';
 import { html, layout, Safe } from './html.js';
+import { createTutor, offlineMessage } from './tutor.js';
 
 type Role = User['role'];
 interface Ctx {
@@ -20,6 +21,7 @@ interface Ctx {
 const markdown = new MarkdownIt({ html: false, linkify: false });
 const sessionCookie = 'pilms_sid';
 const maxBodyBytes = 64 * 1024;
+const publicDir = resolve(import.meta.dirname, '../public');
 
 function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -52,6 +54,7 @@ export function buildApp(config: Config): LmsApp {
   const auth: Auth = createAuth(db);
   const content: Content = createContent(db, config.perf);
   const mediaDir = resolve(config.dataDir, 'media');
+  const tutor = createTutor({ host: config.ollamaHost, model: config.ollamaModel, queued: config.perf });
   const app = Fastify({ bodyLimit: maxBodyBytes, trustProxy: true });
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
@@ -303,9 +306,52 @@ export function buildApp(config: Config): LmsApp {
         : lessonDone.get(ctx.user.id, lesson.id)
           ? html`<p>✓ You completed this lesson.</p>`
           : html`<form method="post" action="/lessons/${lesson.id}/complete"><input type="hidden" name="_csrf" value="${ctx.csrf}"><button>Mark as done</button></form>`;
+    const chat = html`<h2>Ask the AI tutor</h2><form id="tutor" method="get" action="/lessons/${lesson.id}/tutor">
+<label>Your question <input name="q" required maxlength="500"></label><button>Ask</button></form>
+<p id="answer" aria-live="polite"></p><script src="/static/tutor.js" defer></script>`;
     const body = html`<p><a href="/courses/${course.id}">← ${course.title}</a></p>
-<article>${new Safe(responsive(markdown.render(lesson.body)))}</article>${complete}${quizForm}`;
+<article>${new Safe(responsive(markdown.render(lesson.body)))}</article>${complete}${quizForm}${chat}`;
     return page(reply, lesson.title, body, ctx);
+  });
+
+  // Server-sent events: `token` events carry JSON strings, then `done`; `offline` when Ollama cannot answer.
+  app.get('/lessons/:id/tutor', async (request, reply) => {
+    const ctx = guard(request, reply, all);
+    if (!ctx) return reply;
+    const found = await openLesson(request, reply, ctx);
+    if (!found) return reply;
+    const question = String((request.query as Record<string, unknown>).q ?? '').slice(0, 500);
+    const controller = new AbortController();
+    request.raw.on('close', () => controller.abort());
+    reply.hijack();
+    const out = reply.raw;
+    out.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+    });
+    const send = (event: string, data: string) => out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    try {
+      const { lesson } = found;
+      const input = { lessonTitle: lesson.title, lessonText: lesson.body, question, user: String(ctx.user.id) };
+      for await (const token of tutor.ask({ ...input, signal: controller.signal })) send('token', token);
+      send('done', '');
+    } catch {
+      if (!controller.signal.aborted) send('offline', offlineMessage);
+    }
+    out.end();
+  });
+
+  // nginx serves /static/ itself in production (deploy/); this keeps a bare `npm start` complete.
+  app.get('/static/:name', async (request, reply) => {
+    const name = (request.params as { name: string }).name;
+    if (!/^[\w-]+\.(js|css)$/.test(name) || !existsSync(join(publicDir, name))) {
+      return reply.code(404).type('text/plain').send('not found');
+    }
+    reply.header('cache-control', 'public, max-age=604800');
+    return reply
+      .type(name.endsWith('.js') ? 'text/javascript' : 'text/css')
+      .send(createReadStream(join(publicDir, name)));
   });
 
   const markDone = db.prepare('INSERT OR IGNORE INTO progress (user_id, lesson_id, completed_at) VALUES (?, ?, ?)');
@@ -378,7 +424,8 @@ export function buildApp(config: Config): LmsApp {
       reply,
       'Admin',
       html`<ul><li>Users: ${c.users}</li><li>Live sessions: ${c.sessions}</li><li>Lesson completions: ${c.completions}</li></ul>
-<h2>Cache</h2><pre>${JSON.stringify(content.stats(), null, 1)}</pre>`,
+<h2>Cache</h2><pre>${JSON.stringify(content.stats(), null, 1)}</pre>
+<h2>AI queue</h2><pre>${JSON.stringify(tutor.stats(), null, 1)}</pre>`,
       ctx,
     );
   });

@@ -10,12 +10,19 @@ export interface Config {
   redisUrl: string | undefined;
   /** Ollama server for the AI tutor. Default `http://127.0.0.1:11434` (`OLLAMA_HOST`). */
   ollamaHost: string;
+  /** Model of the AI tutor. Default `qwen2.5:1.5b` (`OLLAMA_MODEL`). */
+  ollamaModel: string;
   /** `off` switches every performance package off for load comparisons (`PILMS_PERF`). */
   perf: boolean;
 }
 
 /** Defaults used when an environment variable is absent. */
-export const defaults = { port: 8080, dataDir: './data', ollamaHost: 'http://127.0.0.1:11434' } as const;
+export const defaults = {
+  port: 8080,
+  dataDir: './data',
+  ollamaHost: 'http://127.0.0.1:11434',
+  ollamaModel: 'qwen2.5:1.5b',
+} as const;
 
 /** Reads the configuration from `env`, failing with a clear message on a bad PORT. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -28,6 +35,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(env.DATA_DIR ?? defaults.dataDir),
     redisUrl: env.REDIS_URL || undefined,
     ollamaHost: env.OLLAMA_HOST ?? defaults.ollamaHost,
+    ollamaModel: env.OLLAMA_MODEL ?? defaults.ollamaModel,
     perf: env.PILMS_PERF !== 'off',
   };
 }

@@ -155,6 +155,7 @@ describe('role checks on every route', () => {
     { method: 'GET', url: '/courses/2/edit', allowed: ['admin', 'teacher'] },
     { method: 'POST', url: '/courses/2/edit', allowed: ['admin', 'teacher'] },
     { method: 'GET', url: '/lessons/21', allowed: ['admin', 'teacher', 'student'] },
+    { method: 'GET', url: '/lessons/21/tutor?q=hi', allowed: ['admin', 'teacher', 'student'] },
     { method: 'POST', url: '/lessons/21/complete', allowed: ['student'] },
     { method: 'POST', url: '/lessons/25/quiz', allowed: ['student'] },
     { method: 'GET', url: '/teacher', allowed: ['admin', 'teacher'] },
@@ -176,6 +177,8 @@ describe('role checks on every route', () => {
     }
     expect((await get('/')).statusCode).toBe(200);
     expect((await get('/login')).statusCode).toBe(200);
+    expect((await get('/static/tutor.js')).body).toContain('EventSource');
+    expect((await get('/static/..%2Fpackage.json')).statusCode).toBe(404);
   });
 
   for (const role of ['admin', 'teacher', 'student'] as const) {

@@ -1,0 +1,20 @@
+// AI tutor chat: streams the answer over server-sent events. Without JS the form opens the raw stream.
+const form = document.getElementById('tutor');
+const answer = document.getElementById('answer');
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  answer.textContent = '…';
+  const source = new EventSource(`${form.action}?q=${encodeURIComponent(form.q.value)}`);
+  let first = true;
+  source.addEventListener('token', (message) => {
+    if (first) answer.textContent = '';
+    first = false;
+    answer.textContent += JSON.parse(message.data);
+  });
+  source.addEventListener('offline', (message) => {
+    answer.textContent = JSON.parse(message.data);
+    source.close();
+  });
+  source.addEventListener('done', () => source.close());
+  source.onerror = () => source.close();
+});

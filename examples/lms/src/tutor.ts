@@ -1,0 +1,58 @@
+import { createAiQueue } from '@pilms/ai-queue';
+import { Ollama } from 'ollama';
+
+/** The message shown whenever Ollama cannot answer; everything else in the LMS keeps working. */
+export const offlineMessage = 'the AI tutor is offline';
+
+/** Options of {@link createTutor}. */
+export interface TutorOptions {
+  /** Ollama base URL. */
+  host: string;
+  /** Model name. */
+  model: string;
+  /** `true` schedules through `@pilms/ai-queue`; `false` (PILMS_PERF=off) calls Ollama directly. */
+  queued: boolean;
+}
+
+/** A question about one lesson. */
+export interface TutorQuestion {
+  lessonTitle: string;
+  lessonText: string;
+  question: string;
+  user: string;
+  signal: AbortSignal;
+}
+
+/** Streams answers of the per-lesson AI tutor with the lesson text as context. */
+export function createTutor(options: TutorOptions) {
+  const queue = options.queued ? createAiQueue({ host: options.host, concurrency: 2 }) : undefined;
+  const direct = new Ollama({ host: options.host });
+
+  async function* ask(input: TutorQuestion): AsyncGenerator<string> {
+    const messages = [
+      {
+        role: 'system',
+        content: `You are a patient tutor. Answer briefly, using this lesson "${input.lessonTitle}":\n\n${input.lessonText}`,
+      },
+      { role: 'user', content: input.question },
+    ];
+    const request = { model: options.model, messages, stream: true as const };
+    const stream = queue
+      ? await queue.chat(request, { priority: 'interactive', user: input.user, signal: input.signal })
+      : await direct.chat(request);
+    for await (const chunk of stream) {
+      if (input.signal.aborted) return;
+      yield chunk.message.content;
+    }
+  }
+
+  return {
+    ask,
+    stats(): object {
+      return queue ? queue.stats() : { queue: 'off' };
+    },
+  };
+}
+
+/** The tutor returned by {@link createTutor}. */
+export type Tutor = ReturnType<typeof createTutor>;
