@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { type Content, createContent } from './content.js';
 import { type Db, openDb } from './db.js';
 import { html, layout, Safe } from './html.js';
+import { createMetrics } from './metrics.js';
 import { createTutor, offlineMessage } from './tutor.js';
 
 type Role = User['role'];
@@ -22,6 +23,9 @@ const markdown = new MarkdownIt({ html: false, linkify: false });
 const sessionCookie = 'pilms_sid';
 const maxBodyBytes = 64 * 1024;
 const publicDir = resolve(import.meta.dirname, '../public');
+// uPlot is served from node_modules (no CDN: the board is offline), by the app since nginx only knows public/.
+const uplotDir = resolve(import.meta.dirname, '../../../node_modules/uplot/dist');
+const vendorFiles: Record<string, string> = { 'uPlot.iife.min.js': 'text/javascript', 'uPlot.min.css': 'text/css' };
 
 function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -80,7 +84,12 @@ export function buildApp(config: Config): LmsApp {
     });
   }
 
+  const metrics = createMetrics({ cache: content, ai: tutor });
   const sessions = new WeakMap<FastifyRequest, Ctx>();
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'other';
+    metrics.record(request.method, route, reply.statusCode, reply.elapsedTime, sessions.get(request)?.sid);
+  });
   app.addHook('onRequest', async (request) => {
     const sid = parseCookies(request.headers.cookie)[sessionCookie];
     const session = auth.session(sid);
@@ -425,9 +434,46 @@ export function buildApp(config: Config): LmsApp {
       'Admin',
       html`<ul><li>Users: ${c.users}</li><li>Live sessions: ${c.sessions}</li><li>Lesson completions: ${c.completions}</li></ul>
 <h2>Cache</h2><pre>${JSON.stringify(content.stats(), null, 1)}</pre>
-<h2>AI queue</h2><pre>${JSON.stringify(tutor.stats(), null, 1)}</pre>`,
+<h2>AI queue</h2><pre>${JSON.stringify(tutor.stats(), null, 1)}</pre><p><a href="/admin/dashboard">Live monitor</a></p>`,
       ctx,
     );
+  });
+
+  app.get('/admin/dashboard', async (request, reply) => {
+    const ctx = guard(request, reply, ['admin']);
+    if (!ctx) return reply;
+    const boxes = ['cpu', 'temp', 'mem', 'p95', 'users', 'cache', 'ai'].map(
+      (id) => html`<div id="${id}" class="chart"></div>`,
+    );
+    return page(
+      reply,
+      'Monitor',
+      html`<link rel="stylesheet" href="/vendor/uPlot.min.css"><p>Live, one sample every 2 s (this worker).</p>${boxes}
+<p><a href="/metrics">Prometheus metrics</a></p>
+<script src="/vendor/uPlot.iife.min.js" defer></script><script src="/static/dashboard.js" defer></script>`,
+      ctx,
+    );
+  });
+
+  app.get('/admin/stats.json', async (request, reply) => {
+    if (!guard(request, reply, ['admin'])) return reply;
+    reply.header('cache-control', 'no-store');
+    return metrics.snapshot();
+  });
+
+  // Prometheus scrapes from the board itself; through nginx (X-Forwarded-For set) only an admin may read it.
+  app.get('/metrics', async (request, reply) => {
+    const local = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(request.socket.remoteAddress ?? '');
+    if (!(local && request.headers['x-forwarded-for'] === undefined) && !guard(request, reply, ['admin'])) return reply;
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.get('/vendor/:name', async (request, reply) => {
+    const name = (request.params as { name: string }).name;
+    const type = Object.hasOwn(vendorFiles, name) ? vendorFiles[name] : undefined;
+    if (!type) return reply.code(404).type('text/plain').send('not found');
+    reply.header('cache-control', 'public, max-age=604800');
+    return reply.type(type).send(createReadStream(join(uplotDir, name)));
   });
 
   app.get('/media/:name', async (request, reply) => {

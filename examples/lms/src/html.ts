@@ -36,6 +36,6 @@ export function layout(title: string, body: Safe, user?: { name: string; role: s
   return html`<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>${title} · Pi-LMS</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:0 auto;padding:.5rem}img{max-width:100%;height:auto}
-nav{border-bottom:1px solid #ccc;padding:.3rem 0}.inline{display:inline}label{display:block;margin:.4rem 0}</style>
+nav{border-bottom:1px solid #ccc;padding:.3rem 0}.inline{display:inline}.chart{min-height:150px}label{display:block;margin:.4rem 0}</style>
 </head><body>${nav}<main><h1>${title}</h1>${body}</main></body></html>`.html;
 }

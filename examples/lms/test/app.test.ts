@@ -149,6 +149,30 @@ describe('the LMS core', () => {
   });
 });
 
+describe('monitoring', () => {
+  it('serves Prometheus metrics with request latency and package stats to a local scraper', async () => {
+    await get('/');
+    const reply = await lms.app.inject({ url: '/metrics', remoteAddress: '127.0.0.1' });
+    expect(reply.statusCode).toBe(200);
+    expect(reply.body).toContain('pilms_lms_http_request_duration_seconds_bucket');
+    expect(reply.body).toMatch(/pilms_lms_package_stat\{source="cache",key="hits"\} \d/);
+  });
+
+  it('hides /metrics from anonymous clients coming through the proxy', async () => {
+    const reply = await lms.app.inject({ url: '/metrics', headers: { 'x-forwarded-for': '10.0.0.5' } });
+    expect(reply.statusCode).toBe(303);
+  });
+
+  it('gives the admin dashboard a live snapshot and the local uPlot files', async () => {
+    const admin = await login('admin@school.test', 'admin-demo');
+    const snapshot = (await get('/admin/stats.json', admin)).json();
+    expect(snapshot.activeUsers).toBeGreaterThanOrEqual(1);
+    expect(snapshot.latency.p95).toBeGreaterThan(0);
+    expect((await get('/vendor/uPlot.iife.min.js')).body).toContain('uPlot');
+    expect((await get('/vendor/..%2F..%2Fpackage.json')).statusCode).toBe(404);
+  });
+});
+
 describe('role checks on every route', () => {
   const routes: { method: 'GET' | 'POST'; url: string; allowed: string[] }[] = [
     { method: 'GET', url: '/courses/2', allowed: ['admin', 'teacher', 'student'] },
@@ -160,6 +184,8 @@ describe('role checks on every route', () => {
     { method: 'POST', url: '/lessons/25/quiz', allowed: ['student'] },
     { method: 'GET', url: '/teacher', allowed: ['admin', 'teacher'] },
     { method: 'GET', url: '/admin', allowed: ['admin'] },
+    { method: 'GET', url: '/admin/dashboard', allowed: ['admin'] },
+    { method: 'GET', url: '/admin/stats.json', allowed: ['admin'] },
     { method: 'GET', url: '/media/320x240.jpg', allowed: ['admin', 'teacher', 'student'] },
     { method: 'POST', url: '/logout', allowed: ['admin', 'teacher', 'student'] },
   ];
