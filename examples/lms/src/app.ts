@@ -225,12 +225,18 @@ export function buildApp(config: Config): LmsApp {
      WHERE p.user_id = ? AND m.course_id = ?`,
   );
 
+  async function openCourse(request: FastifyRequest, reply: FastifyReply, ctx: Ctx) {
+    const course = await content.course(idParam(request));
+    if (course && mayOpenCourse(ctx.user, course)) return course;
+    void page(reply, 'Not found', html`<p>No such course.</p>`, ctx, 404);
+    return undefined;
+  }
+
   app.get('/courses/:id', async (request, reply) => {
     const ctx = guard(request, reply, all);
     if (!ctx) return reply;
-    const course = await content.course(idParam(request));
-    if (!course || !mayOpenCourse(ctx.user, course))
-      return page(reply, 'Not found', html`<p>No such course.</p>`, ctx, 404);
+    const course = await openCourse(request, reply, ctx);
+    if (!course) return reply;
     const done = new Set((doneLessons.all(ctx.user.id, course.id) as { id: number }[]).map((r) => r.id));
     const modules = course.modules.map(
       (m) =>
@@ -245,9 +251,8 @@ export function buildApp(config: Config): LmsApp {
   app.get('/courses/:id/edit', async (request, reply) => {
     const ctx = guard(request, reply, staff);
     if (!ctx) return reply;
-    const course = await content.course(idParam(request));
-    if (!course || !mayOpenCourse(ctx.user, course))
-      return page(reply, 'Not found', html`<p>No such course.</p>`, ctx, 404);
+    const course = await openCourse(request, reply, ctx);
+    if (!course) return reply;
     return page(
       reply,
       `Edit ${course.title}`,
@@ -262,9 +267,8 @@ export function buildApp(config: Config): LmsApp {
   app.post('/courses/:id/edit', async (request, reply) => {
     const ctx = guard(request, reply, staff);
     if (!ctx) return reply;
-    const course = await content.course(idParam(request));
-    if (!course || !mayOpenCourse(ctx.user, course))
-      return page(reply, 'Not found', html`<p>No such course.</p>`, ctx, 404);
+    const course = await openCourse(request, reply, ctx);
+    if (!course) return reply;
     const title = field(request.body, 'title').trim().slice(0, 200);
     if (!title) return page(reply, 'Invalid', html`<p>A course needs a title.</p>`, ctx, 400);
     updateCourse.run(title, field(request.body, 'summary').slice(0, 2000), course.id);

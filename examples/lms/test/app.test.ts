@@ -1,18 +1,12 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../../test/support/index.js';
 import { buildApp, type LmsApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { openDb } from '../src/db.js';
-import { seedIfEmpty } from '../src/seed.js';
+import { seededDataDir } from './seeded.js';
 
 let lms: LmsApp;
 
 beforeAll(async () => {
-  const dir = await tempDir('pilms-lms-');
-  const db = openDb(dir, true);
-  await seedIfEmpty(db, join(dir, 'media'));
-  db.close();
+  const dir = await seededDataDir('pilms-lms-');
   lms = buildApp(loadConfig({ DATA_DIR: dir }));
 });
 

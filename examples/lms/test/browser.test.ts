@@ -1,11 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, launchChromium, tempDir } from '../../../test/support/index.js';
+import { freePort, launchChromium } from '../../../test/support/index.js';
 import { buildApp, type LmsApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { openDb } from '../src/db.js';
-import { seedIfEmpty } from '../src/seed.js';
+import { seededDataDir } from './seeded.js';
 
 // The test tsconfig has no DOM lib; these are the few element fields read in the page.
 interface ImageElement {
@@ -24,10 +23,7 @@ let browser: Awaited<ReturnType<typeof launchChromium>>;
 let base = '';
 
 beforeAll(async () => {
-  const dir = await tempDir('pilms-lms-browser-');
-  const db = openDb(dir, true);
-  await seedIfEmpty(db, join(dir, 'media'));
-  db.close();
+  const dir = await seededDataDir('pilms-lms-browser-');
   lms = buildApp(loadConfig({ DATA_DIR: dir, OLLAMA_HOST: `http://127.0.0.1:${await freePort()}` }));
   const port = await freePort();
   await lms.app.listen({ port, host: '127.0.0.1' });

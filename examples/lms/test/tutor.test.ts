@@ -1,21 +1,16 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, tempDir } from '../../../test/support/index.js';
+import { freePort } from '../../../test/support/index.js';
 import { type OllamaSimulator, startOllamaSimulator } from '../../../test/support/ollama-simulator/index.js';
 import { buildApp, type LmsApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { openDb } from '../src/db.js';
-import { seedIfEmpty } from '../src/seed.js';
+import { seededDataDir } from './seeded.js';
 
 let dir = '';
 const apps: LmsApp[] = [];
 let simulator: OllamaSimulator | undefined;
 
 beforeAll(async () => {
-  dir = await tempDir('pilms-lms-tutor-');
-  const db = openDb(dir, true);
-  await seedIfEmpty(db, join(dir, 'media'));
-  db.close();
+  dir = await seededDataDir('pilms-lms-tutor-');
 });
 
 afterAll(async () => {
