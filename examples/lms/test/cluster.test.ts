@@ -1,0 +1,84 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, tempDir } from '../../../test/support/index.js';
+
+const lmsDir = resolve(import.meta.dirname, '..');
+let primary: ChildProcess | undefined;
+
+afterAll(() => {
+  if (primary?.exitCode === null) primary.kill('SIGKILL');
+});
+
+function workerPids(parent: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(parent)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`Timed out waiting for ${what}`);
+}
+
+describe('the cluster started by npm start', () => {
+  it('replaces a worker killed with SIGKILL without losing an acknowledged progress write, and stops on SIGTERM', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    primary = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: lmsDir,
+      env: { ...process.env, PORT: String(port), DATA_DIR: await tempDir('pilms-lms-cluster-'), WORKERS: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    primary.stdout?.on('data', (chunk: Buffer) => (log += chunk));
+    primary.stderr?.on('data', (chunk: Buffer) => (log += chunk));
+    await until('the first worker', async () => ((await fetch(`${base}/`)).ok ? true : undefined));
+    expect(log).toContain('student1@school.test / student-demo');
+
+    const login = await fetch(`${base}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'email=student1%40school.test&password=student-demo',
+    });
+    const cookie = String(login.headers.get('set-cookie')).split(';')[0] as string;
+    const lesson = await (await fetch(`${base}/lessons/3`, { headers: { cookie } })).text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(lesson)?.[1] as string;
+    const ack = await fetch(`${base}/lessons/3/complete`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `_csrf=${csrf}`,
+    });
+    expect(ack.status).toBe(303);
+
+    const [worker] = workerPids(primary.pid as number);
+    process.kill(worker as number, 'SIGKILL');
+    await until('a replacement worker', async () => {
+      const pids = workerPids(primary?.pid as number);
+      return pids.length === 1 && pids[0] !== worker ? true : undefined;
+    });
+    const after = await until('the replacement to serve', async () => {
+      const reply = await fetch(`${base}/lessons/3`, { headers: { cookie } });
+      return reply.ok ? reply.text() : undefined;
+    });
+    expect(after).toContain('You completed this lesson.');
+    expect(log).toMatch(/worker \d+ died \(SIGKILL\); starting a replacement/);
+
+    primary.kill('SIGTERM');
+    const [code] = await once(primary, 'exit');
+    expect(code).toBe(0);
+  }, 120_000);
+});
