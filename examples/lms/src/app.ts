@@ -11,6 +11,7 @@ import { type Db, openDb } from './db.js';
 import { html, layout, Safe } from './html.js';
 import { createMetrics } from './metrics.js';
 import { createTutor, offlineMessage } from './tutor.js';
+import { createUploads, maxUploadBytes } from './uploads.js';
 
 type Role = User['role'];
 interface Ctx {
@@ -70,16 +71,11 @@ export function buildApp(config: Config): LmsApp {
     server: createImageServer({ dir: join(mediaDir, 'images') }),
     prefix: '/media/images',
   });
-  const pictures = new Map(
-    (db.prepare('SELECT name, picture FROM images').all() as { name: string; picture: string }[]).map((r) => [
-      r.name,
-      r.picture,
-    ]),
-  );
+  const pictureOf = db.prepare('SELECT picture FROM images WHERE name = ?').pluck();
   /** Swaps each `<img>` of an original for its responsive `<picture>`, keeping the lesson's (escaped) alt text. */
   function responsive(rendered: string): string {
     return rendered.replace(/<img src="\/media\/([\w.-]+)" alt="([^"]*)">/g, (tag, name: string, alt: string) => {
-      const picture = pictures.get(name);
+      const picture = pictureOf.get(name) as string | undefined;
       return picture ? picture.replace(/alt="[^"]*"/, `alt="${alt}"`) : tag;
     });
   }
@@ -112,7 +108,8 @@ export function buildApp(config: Config): LmsApp {
       void reply.code(403).type('text/html').send(layout('Forbidden', html`<p>Your role may not open this page.</p>`));
       return undefined;
     }
-    if (request.method === 'POST' && field(request.body, '_csrf') !== ctx.csrf) {
+    const token = field(request.body, '_csrf') || request.headers['x-csrf-token'];
+    if (request.method === 'POST' && token !== ctx.csrf) {
       void reply.code(403).type('text/html').send(layout('Forbidden', html`<p>The form expired; reload the page.</p>`));
       return undefined;
     }
@@ -429,6 +426,42 @@ export function buildApp(config: Config): LmsApp {
   const counts = db.prepare(
     'SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM sessions WHERE expires_at > ?) AS sessions, (SELECT count(*) FROM progress) AS completions',
   );
+  const uploads = createUploads(db, mediaDir);
+  app.addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: maxUploadBytes }, (_req, body, done) => {
+    done(null, body);
+  });
+
+  app.get('/teacher/media', async (request, reply) => {
+    const ctx = guard(request, reply, staff);
+    if (!ctx) return reply;
+    return page(
+      reply,
+      'Upload an image',
+      html`<p>JPEG, PNG, WebP, AVIF, GIF, HEIC or TIFF up to ${maxUploadBytes / 1048576} MB. It is optimized in the
+background; then use the Markdown shown below in a lesson.</p>
+<form id="upload" data-csrf="${ctx.csrf}"><label>Image <input type="file" name="file" accept="image/*" required></label>
+<button>Upload</button></form><p><progress id="bar" max="100" value="0"></progress> <span id="status" aria-live="polite"></span></p>
+<script src="/static/upload.js" defer></script>`,
+      ctx,
+    );
+  });
+
+  // Raw image bytes (not multipart) keep the parser trivial; the CSRF token travels in X-CSRF-Token.
+  app.post('/teacher/media', { bodyLimit: maxUploadBytes }, async (request, reply) => {
+    const ctx = guard(request, reply, staff);
+    if (!ctx) return reply;
+    const job = Buffer.isBuffer(request.body) ? uploads.start(request.body) : undefined;
+    if (!job) return reply.code(415).send({ error: 'Send the image bytes with an image/* content type' });
+    return reply.code(202).send(job);
+  });
+
+  app.get('/teacher/media/jobs/:id', async (request, reply) => {
+    if (!guard(request, reply, staff)) return reply;
+    const job = uploads.get((request.params as { id: string }).id);
+    reply.header('cache-control', 'no-store');
+    return job ?? reply.code(404).send({ error: 'No such job' });
+  });
+
   app.get('/admin', async (request, reply) => {
     const ctx = guard(request, reply, ['admin']);
     if (!ctx) return reply;
@@ -499,6 +532,7 @@ export function buildApp(config: Config): LmsApp {
     db,
     async close() {
       await app.close();
+      await uploads.drain();
       await content.close();
       db.close();
     },

@@ -31,6 +31,8 @@ const migrations = [
    CREATE INDEX progress_lesson ON progress(lesson_id);`,
   // Responsive `<picture>` markup per original image, made by @pilms/media-optimizer.
   'CREATE TABLE images (name TEXT PRIMARY KEY, picture TEXT NOT NULL);',
+  `CREATE TABLE media_jobs (id TEXT PRIMARY KEY, status TEXT NOT NULL CHECK (status IN ('processing','done','failed')),
+     name TEXT NOT NULL, error TEXT)`,
 ];
 
 /** Opens (creating if needed) `<dataDir>/lms.sqlite` and applies pending migrations. */

@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp, type LmsApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { maxUploadBytes } from '../src/uploads.js';
 import { seededDataDir } from './seeded.js';
 
 let lms: LmsApp;
@@ -143,6 +145,63 @@ describe('the LMS core', () => {
   });
 });
 
+describe('teacher media upload', () => {
+  function upload(bytes: Buffer, type: string, session: Session) {
+    return lms.app.inject({
+      method: 'POST',
+      url: '/teacher/media',
+      headers: { cookie: session.cookie, 'content-type': type, 'x-csrf-token': session.csrf },
+      payload: bytes,
+    });
+  }
+
+  it('optimizes an uploaded image in the background and reports the finished job', async () => {
+    const teacher = await login('teacher1@school.test', 'teacher-demo');
+    const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#c33' } })
+      .png()
+      .toBuffer();
+    const started = await upload(png, 'image/png', teacher);
+    expect(started.statusCode).toBe(202);
+    const id = started.json().id as string;
+    const job = await vi.waitFor(
+      async () => {
+        const current = (await get(`/teacher/media/jobs/${id}`, teacher)).json();
+        if (current.status === 'processing') throw new Error('still processing');
+        return current;
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    expect(job).toMatchObject({ status: 'done', error: null });
+    const picture = lms.db.prepare('SELECT picture FROM images WHERE name = ?').pluck().get(job.name);
+    expect(picture).toContain('image/avif');
+  });
+
+  it('refuses bytes that are not an image, whatever the content type says, and creates no job', async () => {
+    const teacher = await login('teacher1@school.test', 'teacher-demo');
+    const jobs = () => lms.db.prepare('SELECT count(*) FROM media_jobs').pluck().get();
+    const before = jobs();
+    const reply = await upload(Buffer.from('<svg onload="alert(1)"></svg>'), 'image/png', teacher);
+    expect(reply.statusCode).toBe(415);
+    expect(jobs()).toBe(before);
+  });
+
+  it('refuses uploads from students and uploads without the CSRF header', async () => {
+    const student = await login('student8@school.test', 'student-demo');
+    const jpeg = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } })
+      .jpeg()
+      .toBuffer();
+    expect((await upload(jpeg, 'image/jpeg', student)).statusCode).toBe(403);
+    const teacher = await login('teacher1@school.test', 'teacher-demo');
+    expect((await upload(jpeg, 'image/jpeg', { ...teacher, csrf: 'forged' })).statusCode).toBe(403);
+  });
+
+  it('refuses an upload above the size limit with 413', async () => {
+    const teacher = await login('teacher1@school.test', 'teacher-demo');
+    const reply = await upload(Buffer.alloc(maxUploadBytes + 1), 'image/jpeg', teacher);
+    expect(reply.statusCode).toBe(413);
+  });
+});
+
 describe('monitoring', () => {
   it('serves Prometheus metrics with request latency and package stats to a local scraper', async () => {
     await get('/');
@@ -177,6 +236,7 @@ describe('role checks on every route', () => {
     { method: 'POST', url: '/lessons/21/complete', allowed: ['student'] },
     { method: 'POST', url: '/lessons/25/quiz', allowed: ['student'] },
     { method: 'GET', url: '/teacher', allowed: ['admin', 'teacher'] },
+    { method: 'GET', url: '/teacher/media', allowed: ['admin', 'teacher'] },
     { method: 'GET', url: '/admin', allowed: ['admin'] },
     { method: 'GET', url: '/admin/dashboard', allowed: ['admin'] },
     { method: 'GET', url: '/admin/stats.json', allowed: ['admin'] },

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, launchChromium } from '../../../test/support/index.js';
 import { buildApp, type LmsApp } from '../src/app.js';
@@ -72,6 +73,20 @@ describe('the LMS in a real browser', () => {
     await page.getByLabel('Your question').fill('What is a cell?');
     await page.getByRole('button', { name: 'Ask' }).click();
     await expect.poll(() => page.locator('#answer').textContent(), { timeout: 15_000 }).toBe('the AI tutor is offline');
+    await page.close();
+  });
+
+  it('lets a teacher upload an image and see the background job finish', async () => {
+    const page = await signIn('teacher1@school.test', 'teacher-demo');
+    await page.goto(`${base}/teacher/media`);
+    const png = await sharp({ create: { width: 640, height: 400, channels: 3, background: '#3a7' } })
+      .png()
+      .toBuffer();
+    await page.getByLabel('Image').setInputFiles({ name: 'board.png', mimeType: 'image/png', buffer: png });
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 30_000 }).toMatch(/^Done\./);
+    expect(await page.locator('#bar').getAttribute('value')).toBe('100');
+    await page.screenshot({ path: join(output, 'teacher-upload.png') });
     await page.close();
   });
 
