@@ -282,3 +282,32 @@ describe('role checks on every route', () => {
     expect((await get('/courses/2', teacher)).statusCode).toBe(404);
   });
 });
+
+describe('with the performance packages switched off (PILMS_PERF=off)', () => {
+  it('serves lessons with SQLite default pragmas and no content cache', async () => {
+    const off = buildApp(loadConfig({ DATA_DIR: await seededDataDir('pilms-lms-off-', false), PILMS_PERF: 'off' }));
+    try {
+      expect(off.db.pragma('journal_mode', { simple: true })).toBe('delete');
+      const reply = await off.app.inject({
+        method: 'POST',
+        url: '/login',
+        headers: form,
+        payload: 'email=student1%40school.test&password=student-demo',
+      });
+      const cookie = String(reply.headers['set-cookie']).split(';')[0] as string;
+      expect((await off.app.inject({ url: '/lessons/2', headers: { cookie } })).body).toContain('Biology 1.2');
+      const admin = await off.app.inject({
+        method: 'POST',
+        url: '/login',
+        headers: form,
+        payload: 'email=admin%40school.test&password=admin-demo',
+      });
+      const adminCookie = String(admin.headers['set-cookie']).split(';')[0] as string;
+      expect((await off.app.inject({ url: '/admin', headers: { cookie: adminCookie } })).body).toContain(
+        '&quot;cache&quot;: &quot;off&quot;',
+      );
+    } finally {
+      await off.close();
+    }
+  });
+});
