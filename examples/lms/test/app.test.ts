@@ -23,8 +23,8 @@ interface Session {
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
-async function login(email: string, password: string): Promise<Session> {
-  const reply = await lms.app.inject({
+async function login(email: string, password: string, app = lms.app): Promise<Session> {
+  const reply = await app.inject({
     method: 'POST',
     url: '/login',
     headers: form,
@@ -32,7 +32,7 @@ async function login(email: string, password: string): Promise<Session> {
   });
   expect(reply.statusCode).toBe(303);
   const cookie = String(reply.headers['set-cookie']).split(';')[0] as string;
-  const home = await lms.app.inject({ url: '/', headers: { cookie } });
+  const home = await app.inject({ url: '/', headers: { cookie } });
   return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(home.body)?.[1] ?? '' };
 }
 
@@ -288,24 +288,12 @@ describe('with the performance packages switched off (PILMS_PERF=off)', () => {
     const off = buildApp(loadConfig({ DATA_DIR: await seededDataDir('pilms-lms-off-', false), PILMS_PERF: 'off' }));
     try {
       expect(off.db.pragma('journal_mode', { simple: true })).toBe('delete');
-      const reply = await off.app.inject({
-        method: 'POST',
-        url: '/login',
-        headers: form,
-        payload: 'email=student1%40school.test&password=student-demo',
-      });
-      const cookie = String(reply.headers['set-cookie']).split(';')[0] as string;
-      expect((await off.app.inject({ url: '/lessons/2', headers: { cookie } })).body).toContain('Biology 1.2');
-      const admin = await off.app.inject({
-        method: 'POST',
-        url: '/login',
-        headers: form,
-        payload: 'email=admin%40school.test&password=admin-demo',
-      });
-      const adminCookie = String(admin.headers['set-cookie']).split(';')[0] as string;
-      expect((await off.app.inject({ url: '/admin', headers: { cookie: adminCookie } })).body).toContain(
-        '&quot;cache&quot;: &quot;off&quot;',
-      );
+      const student = await login('student1@school.test', 'student-demo', off.app);
+      const lesson = await off.app.inject({ url: '/lessons/2', headers: { cookie: student.cookie } });
+      expect(lesson.body).toContain('Biology 1.2');
+      const admin = await login('admin@school.test', 'admin-demo', off.app);
+      const stats = await off.app.inject({ url: '/admin', headers: { cookie: admin.cookie } });
+      expect(stats.body).toContain('&quot;cache&quot;: &quot;off&quot;');
     } finally {
       await off.close();
     }
