@@ -8,6 +8,7 @@ import { type Auth, createAuth, type User } from './auth.js';
 import type { Config } from './config.js';
 import { type Content, createContent } from './content.js';
 import { type Db, openDb } from './db.js';
+import { createHeartbeats } from './heartbeats.js';
 import { html, layout, Safe } from './html.js';
 import { createMetrics } from './metrics.js';
 import { createTutor, offlineMessage } from './tutor.js';
@@ -80,7 +81,8 @@ export function buildApp(config: Config): LmsApp {
     });
   }
 
-  const metrics = createMetrics({ cache: content, ai: tutor });
+  const heartbeats = createHeartbeats(db, config.perf);
+  const metrics = createMetrics({ cache: content, ai: tutor, writeBehind: heartbeats });
   const sessions = new WeakMap<FastifyRequest, Ctx>();
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'other';
@@ -319,8 +321,12 @@ export function buildApp(config: Config): LmsApp {
     const chat = html`<h2>Ask the AI tutor</h2><form id="tutor" method="get" action="/lessons/${lesson.id}/tutor">
 <label>Your question <input name="q" required maxlength="500"></label><button>Ask</button></form>
 <p id="answer" aria-live="polite"></p><script src="/static/tutor.js" defer></script>`;
+    const heartbeat =
+      ctx.user.role === 'student'
+        ? html`<div hidden data-heartbeat="/lessons/${lesson.id}/heartbeat" data-csrf="${ctx.csrf}"></div><script src="/static/heartbeat.js" defer></script>`
+        : '';
     const body = html`<p><a href="/courses/${course.id}">← ${course.title}</a></p>
-<article>${new Safe(responsive(markdown.render(lesson.body)))}</article>${complete}${quizForm}${chat}`;
+<article>${new Safe(responsive(markdown.render(lesson.body)))}</article>${complete}${quizForm}${chat}${heartbeat}`;
     return page(reply, lesson.title, body, ctx);
   });
 
@@ -364,6 +370,15 @@ export function buildApp(config: Config): LmsApp {
       .send(createReadStream(join(publicDir, name)));
   });
 
+  app.post('/lessons/:id/heartbeat', async (request, reply) => {
+    const ctx = guard(request, reply, ['student']);
+    if (!ctx) return reply;
+    const found = await openLesson(request, reply, ctx);
+    if (!found) return reply;
+    await heartbeats.beat(ctx.user.id, found.lesson.id);
+    return reply.code(204).send();
+  });
+
   const markDone = db.prepare('INSERT OR IGNORE INTO progress (user_id, lesson_id, completed_at) VALUES (?, ?, ?)');
   app.post('/lessons/:id/complete', async (request, reply) => {
     const ctx = guard(request, reply, ['student']);
@@ -402,7 +417,9 @@ export function buildApp(config: Config): LmsApp {
        (SELECT count(*) FROM lessons l JOIN modules m ON m.id = l.module_id WHERE m.course_id = c.id) AS total,
        (SELECT l.title FROM lessons l JOIN modules m ON m.id = l.module_id
          WHERE m.course_id = c.id AND l.id NOT IN (SELECT lesson_id FROM progress WHERE user_id = u.id)
-         ORDER BY m.position, l.position LIMIT 1) AS next
+         ORDER BY m.position, l.position LIMIT 1) AS next,
+       (SELECT coalesce(sum(rt.seconds), 0) FROM reading_time rt JOIN lessons l ON l.id = rt.lesson_id
+         JOIN modules m ON m.id = l.module_id WHERE rt.user_id = u.id AND m.course_id = c.id) AS seconds
      FROM courses c JOIN enrolments e ON e.course_id = c.id JOIN users u ON u.id = e.user_id
      WHERE (? = 'admin' OR c.teacher_id = ?) ORDER BY c.id, done, u.name`,
   );
@@ -415,10 +432,11 @@ export function buildApp(config: Config): LmsApp {
       done: number;
       total: number;
       next: string | null;
+      seconds: number;
     }[];
-    const table = html`<table><thead><tr><th scope="col">Student</th><th scope="col">Course</th><th scope="col">Done</th><th scope="col">Stuck at</th></tr></thead><tbody>${rows.map(
+    const table = html`<table><thead><tr><th scope="col">Student</th><th scope="col">Course</th><th scope="col">Done</th><th scope="col">Stuck at</th><th scope="col">Minutes read</th></tr></thead><tbody>${rows.map(
       (r) =>
-        html`<tr><td>${r.name}</td><td>${r.course}</td><td>${r.done}/${r.total}</td><td>${r.next ?? 'finished'}</td></tr>`,
+        html`<tr><td>${r.name}</td><td>${r.course}</td><td>${r.done}/${r.total}</td><td>${r.next ?? 'finished'}</td><td>${(r.seconds / 60).toFixed(1)}</td></tr>`,
     )}</tbody></table>`;
     return page(reply, 'Class overview', html`<p>Students with the least progress first.</p>${table}`, ctx);
   });
@@ -471,7 +489,8 @@ background; then use the Markdown shown below in a lesson.</p>
       'Admin',
       html`<ul><li>Users: ${c.users}</li><li>Live sessions: ${c.sessions}</li><li>Lesson completions: ${c.completions}</li></ul>
 <h2>Cache</h2><pre>${JSON.stringify(content.stats(), null, 1)}</pre>
-<h2>AI queue</h2><pre>${JSON.stringify(tutor.stats(), null, 1)}</pre><p><a href="/admin/dashboard">Live monitor</a></p>`,
+<h2>AI queue</h2><pre>${JSON.stringify(tutor.stats(), null, 1)}</pre>
+<h2>Heartbeat write-behind</h2><pre>${JSON.stringify(heartbeats.stats(), null, 1)}</pre><p><a href="/admin/dashboard">Live monitor</a></p>`,
       ctx,
     );
   });
@@ -533,6 +552,7 @@ background; then use the Markdown shown below in a lesson.</p>
     async close() {
       await app.close();
       await uploads.drain();
+      await heartbeats.close();
       await content.close();
       db.close();
     },

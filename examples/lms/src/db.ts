@@ -33,6 +33,8 @@ const migrations = [
   'CREATE TABLE images (name TEXT PRIMARY KEY, picture TEXT NOT NULL);',
   `CREATE TABLE media_jobs (id TEXT PRIMARY KEY, status TEXT NOT NULL CHECK (status IN ('processing','done','failed')),
      name TEXT NOT NULL, error TEXT)`,
+  `CREATE TABLE reading_time (user_id INTEGER NOT NULL, lesson_id INTEGER NOT NULL, seconds INTEGER NOT NULL,
+     PRIMARY KEY (user_id, lesson_id))`,
 ];
 
 /** Opens (creating if needed) `<dataDir>/lms.sqlite` and applies pending migrations. */

@@ -108,7 +108,9 @@ describe('the LMS core', () => {
     expect((await get('/', student)).body).toContain('value="2">2/20');
     const teacher = await login('teacher1@school.test', 'teacher-demo');
     const overview = await get('/teacher', teacher);
-    expect(overview.body).toMatch(/<td>Student 3<\/td><td>Biology<\/td><td>2\/20<\/td><td>Biology 1.1<\/td>/);
+    expect(overview.body).toMatch(
+      /<td>Student 3<\/td><td>Biology<\/td><td>2\/20<\/td><td>Biology 1.1<\/td><td>0.0<\/td>/,
+    );
   });
 
   it('refuses a form post without the CSRF token and writes nothing', async () => {
@@ -142,6 +144,33 @@ describe('the LMS core', () => {
       expect(page.body).not.toContain('<script>');
       expect(page.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     }
+  });
+});
+
+describe('reading-time heartbeats', () => {
+  it('batches heartbeats through write-behind into the minutes shown in the class overview', async () => {
+    const student = await login('student10@school.test', 'student-demo');
+    const replies = await Promise.all(
+      [1, 2, 3].map(() =>
+        lms.app.inject({
+          method: 'POST',
+          url: '/lessons/2/heartbeat',
+          headers: { cookie: student.cookie, 'x-csrf-token': student.csrf },
+        }),
+      ),
+    );
+    expect(replies.map((r) => r.statusCode)).toEqual([204, 204, 204]);
+    const teacher = await login('teacher1@school.test', 'teacher-demo');
+    await vi.waitFor(
+      async () => {
+        expect((await get('/teacher', teacher)).body).toMatch(
+          /<td>Student 10<\/td><td>[^<]*<\/td><td>0\/20<\/td><td>Biology 1.1<\/td><td>1.5<\/td>/,
+        );
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    const admin = await login('admin@school.test', 'admin-demo');
+    expect((await get('/admin', admin)).body).toContain('&quot;coalesced&quot;: 2');
   });
 });
 

@@ -75,7 +75,9 @@ describe('the cluster started by npm start', () => {
       return reply.ok ? reply.text() : undefined;
     });
     expect(after).toContain('You completed this lesson.');
-    expect(log).toMatch(/worker \d+ died \(SIGKILL\); starting a replacement/);
+    await until('the primary to log the replacement', async () =>
+      /worker \d+ died \(SIGKILL\); starting a replacement/.test(log) ? true : undefined,
+    );
 
     primary.kill('SIGTERM');
     const [code] = await once(primary, 'exit');
