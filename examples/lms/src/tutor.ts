@@ -1,3 +1,4 @@
+import { type AiQueue, createAiQueue } from '@pilms/ai-queue';
 import { Ollama } from 'ollama';
 
 /** The message shown whenever Ollama cannot answer; everything else in the LMS keeps working. */
@@ -13,17 +14,6 @@ export interface TutorOptions {
   queued: boolean;
 }
 
-type AiQueue = ReturnType<typeof import('@pilms/ai-queue').createAiQueue>;
-
-// Loaded lazily so a stale build of @pilms/ai-queue (dist not rebuilt yet) degrades to direct Ollama calls
-// instead of stopping the whole LMS from starting.
-async function loadQueue(host: string): Promise<AiQueue | undefined> {
-  const module: Partial<typeof import('@pilms/ai-queue')> = await import('@pilms/ai-queue');
-  if (typeof module.createAiQueue === 'function') return module.createAiQueue({ host, concurrency: 2 });
-  console.warn('@pilms/ai-queue has no createAiQueue in its build (run its build); the AI tutor calls Ollama directly');
-  return undefined;
-}
-
 /** A question about one lesson. */
 export interface TutorQuestion {
   lessonTitle: string;
@@ -36,11 +26,9 @@ export interface TutorQuestion {
 /** Streams answers of the per-lesson AI tutor with the lesson text as context. */
 export function createTutor(options: TutorOptions) {
   const direct = new Ollama({ host: options.host });
-  let queue: AiQueue | undefined;
-  const ready = options.queued ? loadQueue(options.host).then((q) => (queue = q)) : Promise.resolve();
+  const queue: AiQueue | undefined = options.queued ? createAiQueue({ host: options.host, concurrency: 2 }) : undefined;
 
   async function* ask(input: TutorQuestion): AsyncGenerator<string> {
-    await ready;
     const messages = [
       {
         role: 'system',
