@@ -60,6 +60,7 @@ async function runClassroom(perf: boolean, ollamaHost: string): Promise<{ record
         password: 'student-demo',
         deadline,
         progressEverySec: 15,
+        asksTutor: i % 10 === 0,
         thinkMs: [500, 2000] as [number, number],
       };
       // Students arrive over the first 5 s, as a class does after "open the lesson".
@@ -73,6 +74,7 @@ async function runClassroom(perf: boolean, ollamaHost: string): Promise<{ record
         password: 'teacher-demo',
         deadline,
         progressEverySec: 0,
+        asksTutor: false,
         thinkMs: [0, 0],
       }),
     );
@@ -136,7 +138,7 @@ summary.push({
   pageP99ms: percentile(pageViews(off), 99) / percentile(pageViews(on), 99),
 });
 writeReport('lms-load', { 'Classroom summary': summary, 'Per page type': rows }, [
-  `${students} students + 1 teacher for ${durationSec} s per contender, think time 0.5-2 s, progress every 15 s.`,
+  `${students} students + 1 teacher for ${durationSec} s per contender, think time 0.5-2 s, progress every 15 s; ${Math.ceil(students / 10)} students ask the AI tutor once per lesson (simulator at timeScale 10).`,
   canPin
     ? 'The app was pinned to CPU 0 with taskset; the load generator and the Ollama simulator ran unpinned.'
     : 'taskset unavailable: the app was not pinned.',

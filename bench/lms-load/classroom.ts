@@ -68,6 +68,8 @@ export interface StudentPlan {
   deadline: number;
   /** Seconds between progress saves. */
   progressEverySec: number;
+  /** Whether this student asks the AI tutor one question per lesson visit (a few students do). */
+  asksTutor: boolean;
   /** Think time between page views, in ms: [min, max]. */
   thinkMs: [number, number];
 }
@@ -105,6 +107,16 @@ export async function runStudent(session: Session, recorder: Recorder, plan: Stu
       if (quiz) {
         const answers = Object.fromEntries([...quiz.radios].map(([name, values]) => [name, pick(values) ?? '0']));
         recorder.record('quiz', await session.send('POST', quiz.action, { ...quiz.fields, ...answers }));
+      }
+      const tutor = links.forms.find((f) => f.action.endsWith('/tutor'));
+      if (plan.asksTutor && tutor) {
+        // The SSE stream ends after the answer (or the offline event): the time is the whole answer's.
+        const question = encodeURIComponent('Can you explain the main idea of this lesson in one sentence?');
+        const reply = await session.send('GET', `${tutor.action}?q=${question}`, undefined, {
+          accept: 'text/event-stream',
+        });
+        recorder.record('tutor', reply);
+        if (!reply.body.includes('event: done')) recorder.fail('tutor', 'the answer stream did not finish');
       }
       if (Date.now() - lastProgress >= plan.progressEverySec * 1000) {
         const done = links.forms.find((f) => /complete|progress/.test(f.action));
