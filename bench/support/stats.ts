@@ -13,10 +13,7 @@ export function median(values: readonly number[]): number {
   return percentile(values, 50);
 }
 
-/**
- * Times `fn` over `iterations` calls in `rounds` rounds, alternating with the other contenders
- * by the caller, and returns nanoseconds per call for each round.
- */
+/** Times `iterations` sequential calls of `fn` (awaiting promises) and returns nanoseconds per call. */
 export async function timePerCall(fn: () => unknown, iterations: number): Promise<number> {
   const start = process.hrtime.bigint();
   for (let i = 0; i < iterations; i++) {
