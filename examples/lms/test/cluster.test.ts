@@ -11,9 +11,10 @@ afterAll(() => {
   if (primary?.exitCode === null) primary.kill('SIGKILL');
 });
 
+/** The cluster workers of `parent`: its children running main.ts (tsx's esbuild service is a child too). */
 function workerPids(parent: number): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(parent)], { encoding: 'utf8' })
+    return execFileSync('pgrep', ['-P', String(parent), '-f', 'src/main.ts'], { encoding: 'utf8' })
       .trim()
       .split('\n')
       .map(Number);

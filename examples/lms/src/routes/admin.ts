@@ -1,0 +1,87 @@
+import { createReadStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Content } from '../content.js';
+import type { Db } from '../db.js';
+import type { Heartbeats } from '../heartbeats.js';
+import { html } from '../html.js';
+import type { Metrics } from '../metrics.js';
+import type { Tutor } from '../tutor.js';
+import type { Web } from '../web.js';
+
+// uPlot is served from node_modules (no CDN: the board is offline), by the app since nginx only knows public/.
+const uplotDir = resolve(import.meta.dirname, '../../../../node_modules/uplot/dist');
+const vendorFiles: Record<string, string> = { 'uPlot.iife.min.js': 'text/javascript', 'uPlot.min.css': 'text/css' };
+
+/** What the admin routes show. */
+export interface AdminDeps {
+  db: Db;
+  content: Content;
+  tutor: Tutor;
+  heartbeats: Heartbeats;
+  metrics: Metrics;
+}
+
+/** The admin overview, the live monitor dashboard, its JSON feed, `/metrics` and the chart library. */
+export function adminRoutes(
+  app: FastifyInstance,
+  web: Web,
+  { db, content, tutor, heartbeats, metrics }: AdminDeps,
+): void {
+  const { guard, page } = web;
+  const counts = db.prepare(
+    'SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM sessions WHERE expires_at > ?) AS sessions, (SELECT count(*) FROM progress) AS completions',
+  );
+
+  app.get('/admin', async (request, reply) => {
+    const ctx = guard(request, reply, ['admin']);
+    if (!ctx) return reply;
+    const c = counts.get(Date.now()) as { users: number; sessions: number; completions: number };
+    return page(
+      reply,
+      'Admin',
+      html`<ul><li>Users: ${c.users}</li><li>Live sessions: ${c.sessions}</li><li>Lesson completions: ${c.completions}</li></ul>
+<h2>Cache</h2><pre>${JSON.stringify(content.stats(), null, 1)}</pre>
+<h2>AI queue</h2><pre>${JSON.stringify(tutor.stats(), null, 1)}</pre>
+<h2>Heartbeat write-behind</h2><pre>${JSON.stringify(heartbeats.stats(), null, 1)}</pre><p><a href="/admin/dashboard">Live monitor</a></p>`,
+      ctx,
+    );
+  });
+
+  app.get('/admin/dashboard', async (request, reply) => {
+    const ctx = guard(request, reply, ['admin']);
+    if (!ctx) return reply;
+    const boxes = ['cpu', 'temp', 'mem', 'p95', 'users', 'cache', 'ai'].map(
+      (id) => html`<div id="${id}" class="chart"></div>`,
+    );
+    return page(
+      reply,
+      'Monitor',
+      html`<link rel="stylesheet" href="/vendor/uPlot.min.css"><p>Live, one sample every 2 s (this worker).</p>${boxes}
+<p><a href="/metrics">Prometheus metrics</a></p>
+<script src="/vendor/uPlot.iife.min.js" defer></script><script src="/static/dashboard.js" defer></script>`,
+      ctx,
+    );
+  });
+
+  app.get('/admin/stats.json', async (request, reply) => {
+    if (!guard(request, reply, ['admin'])) return reply;
+    reply.header('cache-control', 'no-store');
+    return metrics.snapshot();
+  });
+
+  // Prometheus scrapes from the board itself; through nginx (X-Forwarded-For set) only an admin may read it.
+  app.get('/metrics', async (request, reply) => {
+    const local = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(request.socket.remoteAddress ?? '');
+    if (!(local && request.headers['x-forwarded-for'] === undefined) && !guard(request, reply, ['admin'])) return reply;
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.get('/vendor/:name', async (request, reply) => {
+    const name = (request.params as { name: string }).name;
+    const type = Object.hasOwn(vendorFiles, name) ? vendorFiles[name] : undefined;
+    if (!type) return reply.code(404).type('text/plain').send('not found');
+    reply.header('cache-control', 'public, max-age=604800');
+    return reply.type(type).send(createReadStream(join(uplotDir, name)));
+  });
+}

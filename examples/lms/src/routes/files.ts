@@ -1,0 +1,36 @@
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { all, type Web } from '../web.js';
+
+const publicDir = resolve(import.meta.dirname, '../../public');
+
+/** The progressive scripts of `public/` and the lesson media originals (signed-in users only). */
+export function fileRoutes(app: FastifyInstance, web: Web, mediaDir: string): void {
+  const { guard } = web;
+  // nginx serves /static/ itself in production (deploy/); this keeps a bare `npm start` complete.
+  app.get('/static/:name', async (request, reply) => {
+    const name = (request.params as { name: string }).name;
+    if (!/^[\w-]+\.(js|css)$/.test(name) || !existsSync(join(publicDir, name))) {
+      return reply.code(404).type('text/plain').send('not found');
+    }
+    reply.header('cache-control', 'public, max-age=604800');
+    return reply
+      .type(name.endsWith('.js') ? 'text/javascript' : 'text/css')
+      .send(createReadStream(join(publicDir, name)));
+  });
+
+  app.get('/media/:name', async (request, reply) => {
+    const ctx = guard(request, reply, all);
+    if (!ctx) return reply;
+    const name = (request.params as { name: string }).name;
+    const path = resolve(mediaDir, name);
+    if (!/^[\w.-]+$/.test(name) || !path.startsWith(mediaDir + sep) || !existsSync(path)) {
+      return reply.code(404).type('text/plain').send('not found');
+    }
+    const type = name.endsWith('.png') ? 'image/png' : name.endsWith('.webm') ? 'video/webm' : 'image/jpeg';
+    reply.header('cache-control', 'private, max-age=86400');
+    reply.header('content-length', statSync(path).size);
+    return reply.type(type).send(createReadStream(join(mediaDir, name)));
+  });
+}

@@ -1,0 +1,142 @@
+import type { FastifyInstance } from 'fastify';
+import MarkdownIt from 'markdown-it';
+import type { Db } from '../db.js';
+import type { Heartbeats } from '../heartbeats.js';
+import { html, Safe } from '../html.js';
+import { offlineMessage, type Tutor } from '../tutor.js';
+import { all, field, type Web } from '../web.js';
+
+const markdown = new MarkdownIt({ html: false, linkify: false });
+
+/** What the lesson routes need besides the web helpers. */
+export interface LessonDeps {
+  db: Db;
+  tutor: Tutor;
+  heartbeats: Heartbeats;
+}
+
+/** A lesson page (Markdown, responsive images, quiz, tutor chat), the tutor's SSE stream, heartbeats, completion and quiz answers. */
+export function lessonRoutes(app: FastifyInstance, web: Web, { db, tutor, heartbeats }: LessonDeps): void {
+  const { guard, page, openLesson } = web;
+  const pictureOf = db.prepare('SELECT picture FROM images WHERE name = ?').pluck();
+  /** Swaps each `<img>` of an original for its responsive `<picture>`, keeping the lesson's (escaped) alt text. */
+  function responsive(rendered: string): string {
+    return rendered.replace(/<img src="\/media\/([\w.-]+)" alt="([^"]*)">/g, (tag, name: string, alt: string) => {
+      const picture = pictureOf.get(name) as string | undefined;
+      return picture ? picture.replace(/alt="[^"]*"/, `alt="${alt}"`) : tag;
+    });
+  }
+
+  const answered = db.prepare(
+    'SELECT a.question_id AS id, a.choice, a.correct FROM quiz_answers a JOIN quiz_questions q ON q.id = a.question_id WHERE a.user_id = ? AND q.lesson_id = ?',
+  );
+  const lessonDone = db.prepare('SELECT 1 FROM progress WHERE user_id = ? AND lesson_id = ?');
+
+  app.get('/lessons/:id', async (request, reply) => {
+    const ctx = guard(request, reply, all);
+    if (!ctx) return reply;
+    const found = await openLesson(request, reply, ctx);
+    if (!found) return reply;
+    const { lesson, course } = found;
+    const answers = new Map(
+      (answered.all(ctx.user.id, lesson.id) as { id: number; choice: number; correct: number }[]).map((a) => [a.id, a]),
+    );
+    const quiz = lesson.questions.map((q) => {
+      const answer = answers.get(q.id);
+      const result = answer
+        ? html`<p class="result">${answer.correct ? 'Correct' : 'Not quite'}: you chose “${q.choices[answer.choice]}”.</p>`
+        : '';
+      return html`<fieldset><legend>${q.prompt}</legend>${q.choices.map(
+        (choice, i) => html`<label><input type="radio" name="q${q.id}" value="${i}" required> ${choice}</label>`,
+      )}${result}</fieldset>`;
+    });
+    const quizForm =
+      quiz.length > 0 && ctx.user.role === 'student'
+        ? html`<h2>Quiz</h2><form method="post" action="/lessons/${lesson.id}/quiz"><input type="hidden" name="_csrf" value="${ctx.csrf}">${quiz}<button>Check answers</button></form>`
+        : '';
+    const complete =
+      ctx.user.role !== 'student'
+        ? ''
+        : lessonDone.get(ctx.user.id, lesson.id)
+          ? html`<p>✓ You completed this lesson.</p>`
+          : html`<form method="post" action="/lessons/${lesson.id}/complete"><input type="hidden" name="_csrf" value="${ctx.csrf}"><button>Mark as done</button></form>`;
+    const chat = html`<h2>Ask the AI tutor</h2><form id="tutor" method="get" action="/lessons/${lesson.id}/tutor">
+<label>Your question <input name="q" required maxlength="500"></label><button>Ask</button></form>
+<p id="answer" aria-live="polite"></p><script src="/static/tutor.js" defer></script>`;
+    const heartbeat =
+      ctx.user.role === 'student'
+        ? html`<div hidden data-heartbeat="/lessons/${lesson.id}/heartbeat" data-csrf="${ctx.csrf}"></div><script src="/static/heartbeat.js" defer></script>`
+        : '';
+    const body = html`<p><a href="/courses/${course.id}">← ${course.title}</a></p>
+<article>${new Safe(responsive(markdown.render(lesson.body)))}</article>${complete}${quizForm}${chat}${heartbeat}`;
+    return page(reply, lesson.title, body, ctx);
+  });
+
+  // Server-sent events: `token` events carry JSON strings, then `done`; `offline` when Ollama cannot answer.
+  app.get('/lessons/:id/tutor', async (request, reply) => {
+    const ctx = guard(request, reply, all);
+    if (!ctx) return reply;
+    const found = await openLesson(request, reply, ctx);
+    if (!found) return reply;
+    const question = String((request.query as Record<string, unknown>).q ?? '').slice(0, 500);
+    const controller = new AbortController();
+    request.raw.on('close', () => controller.abort());
+    reply.hijack();
+    const out = reply.raw;
+    out.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+    });
+    const send = (event: string, data: string) => out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    try {
+      const { lesson } = found;
+      const input = { lessonTitle: lesson.title, lessonText: lesson.body, question, user: String(ctx.user.id) };
+      for await (const token of tutor.ask({ ...input, signal: controller.signal })) send('token', token);
+      send('done', '');
+    } catch {
+      if (!controller.signal.aborted) send('offline', offlineMessage);
+    }
+    out.end();
+  });
+
+  app.post('/lessons/:id/heartbeat', async (request, reply) => {
+    const ctx = guard(request, reply, ['student']);
+    if (!ctx) return reply;
+    const found = await openLesson(request, reply, ctx);
+    if (!found) return reply;
+    await heartbeats.beat(ctx.user.id, found.lesson.id);
+    return reply.code(204).send();
+  });
+
+  const markDone = db.prepare('INSERT OR IGNORE INTO progress (user_id, lesson_id, completed_at) VALUES (?, ?, ?)');
+  app.post('/lessons/:id/complete', async (request, reply) => {
+    const ctx = guard(request, reply, ['student']);
+    if (!ctx) return reply;
+    const found = await openLesson(request, reply, ctx);
+    if (!found) return reply;
+    markDone.run(ctx.user.id, found.lesson.id, Date.now());
+    return reply.redirect(`/lessons/${found.lesson.id}`, 303);
+  });
+
+  const saveAnswer = db.prepare(
+    `INSERT INTO quiz_answers (user_id, question_id, choice, correct, answered_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT(user_id, question_id) DO UPDATE SET choice = excluded.choice, correct = excluded.correct, answered_at = excluded.answered_at`,
+  );
+  app.post('/lessons/:id/quiz', async (request, reply) => {
+    const ctx = guard(request, reply, ['student']);
+    if (!ctx) return reply;
+    const found = await openLesson(request, reply, ctx);
+    if (!found) return reply;
+    const now = Date.now();
+    db.transaction(() => {
+      for (const q of found.lesson.questions) {
+        const choice = Number(field(request.body, `q${q.id}`));
+        if (!Number.isInteger(choice) || choice < 0 || choice >= q.choices.length) continue;
+        saveAnswer.run(ctx.user.id, q.id, choice, choice === q.answer ? 1 : 0, now);
+      }
+      markDone.run(ctx.user.id, found.lesson.id, now);
+    })();
+    return reply.redirect(`/lessons/${found.lesson.id}`, 303);
+  });
+}
