@@ -134,3 +134,11 @@ export function createCpuReader(root: string): () => Promise<CpuStats | undefine
     };
   };
 }
+
+/** Readable names of clusters ordered weakest first: `little`/`big`, with `mid`, `mid2`... between; `all` when uniform. */
+export function clusterName(index: number, count: number): string {
+  if (count === 1) return 'all';
+  if (index === 0) return 'little';
+  if (index === count - 1) return 'big';
+  return index === 1 ? 'mid' : `mid${index}`;
+}

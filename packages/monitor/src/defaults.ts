@@ -4,6 +4,8 @@ export const defaults = {
   root: '/',
   /** Paths whose filesystems are measured with statfs. */
   diskPaths: ['/'] as readonly string[],
+  /** Period of `createMonitor().start()`'s collection, in ms. */
+  intervalMs: 1000,
   /** Resolution of `monitorEventLoopDelay`, in ms. */
   eventLoopResolutionMs: 10,
   /** Window during which a session counts as an active user, in ms. */

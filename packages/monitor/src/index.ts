@@ -20,6 +20,14 @@ export type {
   PressureStats,
   ThermalZone,
 } from './kernel-files.js';
+export type { HistoryStore } from './memory-history.js';
+export {
+  type ClusterSnapshot,
+  createMonitor,
+  type Monitor,
+  type MonitorOptions,
+  type MonitorSnapshot,
+} from './monitor.js';
 export type { Percentiles } from './percentiles.js';
 export { type RunCommandOptions, runCommand } from './perf-runner.js';
 export {
@@ -45,7 +53,7 @@ export {
   type RequestTrackerOptions,
   type RouteStats,
 } from './requests.js';
-export { seriesNames, toSeries } from './series.js';
+export { clusterSeries, type RequestSeriesInput, seriesNames, toSeries } from './series.js';
 export {
   createSystemCollector,
   type SystemCollector,
@@ -60,4 +68,5 @@ export {
   type ThresholdMetric,
   type ThresholdWatcher,
   type ThresholdWatcherOptions,
+  type WatchedMetric,
 } from './thresholds.js';

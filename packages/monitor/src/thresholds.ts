@@ -1,8 +1,10 @@
 import { defaultThresholds } from './defaults.js';
 import { InvalidOptionError } from './errors.js';
 
-/** A watched metric name (the keys of `defaultThresholds`). */
+/** A metric with default thresholds (the keys of `defaultThresholds`). */
 export type ThresholdMetric = keyof typeof defaultThresholds;
+/** A watched metric: one of the defaults, or a custom name given levels in `thresholds`. */
+export type WatchedMetric = ThresholdMetric | (string & {});
 /** Alert level of one metric. */
 export type AlertLevel = 'ok' | 'warning' | 'critical';
 
@@ -14,7 +16,7 @@ export interface ThresholdLevels {
 
 /** Emitted when a metric changes level. */
 export interface AlertEvent {
-  metric: ThresholdMetric;
+  metric: WatchedMetric;
   level: AlertLevel;
   previous: AlertLevel;
   value: number;
@@ -24,8 +26,8 @@ export interface AlertEvent {
 
 /** Options of {@link createThresholdWatcher}. */
 export interface ThresholdWatcherOptions {
-  /** Per-metric overrides of `defaultThresholds`. */
-  thresholds?: Partial<Record<ThresholdMetric, ThresholdLevels>>;
+  /** Per-metric overrides of `defaultThresholds`, and levels of custom metrics. */
+  thresholds?: Partial<Record<WatchedMetric, ThresholdLevels>>;
   /** A level is left only once the value is this fraction below it (0.05 = 5 %). Default `0.05`. */
   hysteresis?: number;
   /** A new level must hold this long before it is reported, in ms. Default `30000`. */
@@ -41,9 +43,9 @@ export interface ThresholdWatcherOptions {
 /** Watches metric values against thresholds with hysteresis and minimum duration. */
 export interface ThresholdWatcher {
   /** Checks a set of values measured at `at` (default now); returns the level changes. */
-  check(values: Partial<Record<ThresholdMetric, number | undefined>>, at?: number): AlertEvent[];
+  check(values: Partial<Record<WatchedMetric, number | undefined>>, at?: number): AlertEvent[];
   /** Current level of every metric seen. */
-  stats(): Partial<Record<ThresholdMetric, AlertLevel>>;
+  stats(): Partial<Record<WatchedMetric, AlertLevel>>;
 }
 
 const rank: Record<AlertLevel, number> = { ok: 0, warning: 1, critical: 2 };
@@ -65,17 +67,17 @@ export function createThresholdWatcher(options: ThresholdWatcherOptions = {}): T
   if (!(Number.isFinite(minDurationMs) && minDurationMs >= 0)) {
     throw new InvalidOptionError('minDurationMs', 'a finite number >= 0', minDurationMs);
   }
-  const thresholds: Record<ThresholdMetric, ThresholdLevels> = { ...defaultThresholds, ...options.thresholds };
+  const thresholds: Partial<Record<WatchedMetric, ThresholdLevels>> = { ...defaultThresholds, ...options.thresholds };
   for (const [metric, levels] of Object.entries(thresholds)) {
-    if (!(levels.warning <= levels.critical)) {
+    if (!levels || !(levels.warning <= levels.critical)) {
       throw new InvalidOptionError(
         `thresholds.${metric}`,
         'warning <= critical',
-        `${levels.warning} > ${levels.critical}`,
+        levels ? `${levels.warning} > ${levels.critical}` : levels,
       );
     }
   }
-  const state = new Map<ThresholdMetric, { level: AlertLevel; pending?: { level: AlertLevel; since: number } }>();
+  const state = new Map<WatchedMetric, { level: AlertLevel; pending?: { level: AlertLevel; since: number } }>();
   const notify = (event: AlertEvent) => {
     options.onAlert?.(event);
     if (options.webhookUrl === undefined) return;
@@ -92,7 +94,7 @@ export function createThresholdWatcher(options: ThresholdWatcherOptions = {}): T
   return {
     check(values, at = Date.now()) {
       const events: AlertEvent[] = [];
-      for (const [metric, value] of Object.entries(values) as [ThresholdMetric, number | undefined][]) {
+      for (const [metric, value] of Object.entries(values)) {
         const levels = thresholds[metric];
         if (!levels || value === undefined || !Number.isFinite(value)) continue;
         const entry = state.get(metric) ?? { level: 'ok' };
