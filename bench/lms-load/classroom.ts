@@ -6,10 +6,15 @@ export class Recorder {
   readonly errors = new Map<string, number>();
   readonly errorExamples: string[] = [];
 
+  /** Latencies of requests that end before `measureFrom` (epoch ms: the warm-up) are not kept; errors always are. */
+  constructor(private readonly measureFrom = 0) {}
+
   record(kind: string, reply: Reply, okStatuses: readonly number[] = [200, 206, 302, 303, 304]): Reply {
-    const list = this.samples.get(kind) ?? [];
-    list.push(reply.ms);
-    this.samples.set(kind, list);
+    if (Date.now() >= this.measureFrom) {
+      const list = this.samples.get(kind) ?? [];
+      list.push(reply.ms);
+      this.samples.set(kind, list);
+    }
     if (!okStatuses.includes(reply.status)) this.fail(kind, `HTTP ${reply.status}`);
     return reply;
   }
@@ -26,6 +31,8 @@ export interface PageLinks {
   lessons: string[];
   images: string[];
   forms: { action: string; fields: Record<string, string>; radios: Map<string, string[]> }[];
+  /** The reading-time heartbeat the lesson page's script posts every 30 s, if any. */
+  heartbeat?: { url: string; csrf: string };
 }
 
 const attr = (tag: string, name: string) => new RegExp(`${name}="([^"]*)"`).exec(tag)?.[1];
@@ -50,13 +57,19 @@ export function parseLinks(body: string): PageLinks {
     }
     return { action: m[1]!.replace(/&amp;/g, '&'), fields, radios };
   });
+  const beat = /<[^>]*data-heartbeat="([^"]+)"[^>]*>/.exec(body);
+  const csrf = beat ? attr(beat[0], 'data-csrf') : undefined;
   return {
+    ...(beat?.[1] && csrf ? { heartbeat: { url: beat[1], csrf } } : {}),
     courses: hrefs.filter((h) => /^\/courses\/\d+$/.test(h)),
     lessons: hrefs.filter((h) => /^\/lessons\/\d+$/.test(h)),
     images: [...new Set(images)],
     forms,
   };
 }
+
+/** public/heartbeat.js posts while the lesson tab is visible, every 30 s. */
+const heartbeatEveryMs = 30_000;
 
 const pick = <T>(items: readonly T[]): T | undefined => items[Math.floor(Math.random() * items.length)];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -91,6 +104,7 @@ export async function runStudent(session: Session, recorder: Recorder, plan: Stu
   const home = recorder.record('home', await session.send('GET', '/'));
   const courses = parseLinks(home.body).courses;
   let lastProgress = Date.now();
+  let lastHeartbeat = Date.now();
   while (Date.now() < plan.deadline) {
     const course = pick(courses);
     if (!course) return recorder.fail('home', 'no course links for a logged-in student');
@@ -117,6 +131,11 @@ export async function runStudent(session: Session, recorder: Recorder, plan: Stu
         });
         recorder.record('tutor', reply);
         if (!reply.body.includes('event: done')) recorder.fail('tutor', 'the answer stream did not finish');
+      }
+      if (links.heartbeat && Date.now() - lastHeartbeat >= heartbeatEveryMs) {
+        const { url, csrf } = links.heartbeat;
+        recorder.record('heartbeat', await session.send('POST', url, '', { 'x-csrf-token': csrf }), [204]);
+        lastHeartbeat = Date.now();
       }
       if (Date.now() - lastProgress >= plan.progressEverySec * 1000) {
         const done = links.forms.find((f) => /complete|progress/.test(f.action));
