@@ -8,12 +8,14 @@ import { createContent } from './content.js';
 import { type Db, openDb } from './db.js';
 import { createHeartbeats } from './heartbeats.js';
 import { createMetrics } from './metrics.js';
+import { createProgress } from './progress.js';
 import { accountRoutes } from './routes/account.js';
 import { adminRoutes } from './routes/admin.js';
 import { courseRoutes } from './routes/courses.js';
 import { fileRoutes } from './routes/files.js';
 import { lessonRoutes } from './routes/lessons.js';
 import { teacherRoutes } from './routes/teacher.js';
+import { createStorage } from './storage.js';
 import { createTutor } from './tutor.js';
 import { createUploads } from './uploads.js';
 import { createWeb } from './web.js';
@@ -34,7 +36,9 @@ export function buildApp(config: Config): LmsApp {
   const content = createContent(db, config.perf);
   const mediaDir = resolve(config.dataDir, 'media');
   const tutor = createTutor({ host: config.ollamaHost, model: config.ollamaModel, queued: config.perf });
-  const heartbeats = createHeartbeats(db, config.perf);
+  const storage = createStorage({ db, dataDir: config.dataDir, tuned: config.perf, readers: config.readers });
+  const progress = createProgress(storage);
+  const heartbeats = createHeartbeats(storage, config.perf);
   const uploads = createUploads(db, mediaDir);
   const metrics = createMetrics({ cache: content, ai: tutor, writeBehind: heartbeats });
   const app = Fastify({ bodyLimit: maxBodyBytes, trustProxy: true });
@@ -62,8 +66,8 @@ export function buildApp(config: Config): LmsApp {
 
   accountRoutes(app, web, auth);
   courseRoutes(app, web, db, content);
-  lessonRoutes(app, web, { db, tutor, heartbeats });
-  teacherRoutes(app, web, db, uploads);
+  lessonRoutes(app, web, { db, tutor, heartbeats, progress });
+  teacherRoutes(app, web, storage, uploads);
   adminRoutes(app, web, { db, content, tutor, heartbeats, metrics });
   fileRoutes(app, web, mediaDir);
   app.get('/healthz', async () => ({ ok: true }));
@@ -76,6 +80,7 @@ export function buildApp(config: Config): LmsApp {
       await uploads.drain();
       await heartbeats.close();
       await content.close();
+      await storage.close();
       db.close();
     },
   };

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { openDb } from './db.js';
+import { startUpkeep } from './maintenance.js';
 import { demoLogins, seedIfEmpty } from './seed.js';
 import { defaultWorkers } from './workers.js';
 
@@ -13,11 +14,19 @@ if (cluster.isPrimary) {
   const db = openDb(config.dataDir, config.perf);
   await seedIfEmpty(db, join(config.dataDir, 'media'));
   db.close();
+  // PILMS_PERF=off keeps the baseline's default journal mode, so no tuned connection (nor its upkeep) there.
+  const upkeep = config.perf ? startUpkeep(config) : undefined;
   const workers = defaultWorkers();
   let stopping = false;
   for (let i = 0; i < workers; i++) cluster.fork();
   cluster.on('exit', (worker, code, signal) => {
-    if (stopping) return;
+    if (stopping) {
+      // The last worker has flushed its buffers: a final checkpoint, then the primary may end.
+      if (Object.values(cluster.workers ?? {}).every((w) => w?.isDead() !== false)) {
+        void (upkeep?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+      }
+      return;
+    }
     console.error(`worker ${worker.process.pid} died (${signal ?? code}); starting a replacement`);
     cluster.fork();
   });

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, tempDir } from '../../../test/support/index.js';
 
@@ -34,12 +35,13 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
 }
 
 describe('the cluster started by npm start', () => {
-  it('replaces a worker killed with SIGKILL without losing an acknowledged progress write, and stops on SIGTERM', async () => {
+  it('replaces a worker killed with SIGKILL without losing an acknowledged progress write, backs up at start and stops on SIGTERM', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
+    const dataDir = await tempDir('pilms-lms-cluster-');
     primary = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: lmsDir,
-      env: { ...process.env, PORT: String(port), DATA_DIR: await tempDir('pilms-lms-cluster-'), WORKERS: '1' },
+      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, WORKERS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';
@@ -47,6 +49,11 @@ describe('the cluster started by npm start', () => {
     primary.stderr?.on('data', (chunk: Buffer) => (log += chunk));
     await until('the first worker', async () => ((await fetch(`${base}/`)).ok ? true : undefined));
     expect(log).toContain('student1@school.test / student-demo');
+    const backups = await until('the start-up backup', async () => {
+      const files = readdirSync(join(dataDir, 'backups'));
+      return files.some((file) => file.endsWith('.db')) ? files : undefined;
+    });
+    expect(backups.filter((file) => file.endsWith('.partial'))).toEqual([]);
 
     const login = await fetch(`${base}/login`, {
       method: 'POST',

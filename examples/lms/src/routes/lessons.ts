@@ -3,6 +3,7 @@ import MarkdownIt from 'markdown-it';
 import type { Db } from '../db.js';
 import type { Heartbeats } from '../heartbeats.js';
 import { html, Safe } from '../html.js';
+import type { Progress } from '../progress.js';
 import { offlineMessage, type Tutor } from '../tutor.js';
 import { all, field, type Web } from '../web.js';
 
@@ -13,10 +14,11 @@ export interface LessonDeps {
   db: Db;
   tutor: Tutor;
   heartbeats: Heartbeats;
+  progress: Progress;
 }
 
 /** A lesson page (Markdown, responsive images, quiz, tutor chat), the tutor's SSE stream, heartbeats, completion and quiz answers. */
-export function lessonRoutes(app: FastifyInstance, web: Web, { db, tutor, heartbeats }: LessonDeps): void {
+export function lessonRoutes(app: FastifyInstance, web: Web, { db, tutor, heartbeats, progress }: LessonDeps): void {
   const { guard, page, openLesson } = web;
   const pictureOf = db.prepare('SELECT picture FROM images WHERE name = ?').pluck();
   /** Swaps each `<img>` of an original for its responsive `<picture>`, keeping the lesson's (escaped) alt text. */
@@ -109,34 +111,26 @@ export function lessonRoutes(app: FastifyInstance, web: Web, { db, tutor, heartb
     return reply.code(204).send();
   });
 
-  const markDone = db.prepare('INSERT OR IGNORE INTO progress (user_id, lesson_id, completed_at) VALUES (?, ?, ?)');
   app.post('/lessons/:id/complete', async (request, reply) => {
     const ctx = guard(request, reply, ['student']);
     if (!ctx) return reply;
     const found = await openLesson(request, reply, ctx);
     if (!found) return reply;
-    markDone.run(ctx.user.id, found.lesson.id, Date.now());
+    await progress.complete(ctx.user.id, found.lesson.id);
     return reply.redirect(`/lessons/${found.lesson.id}`, 303);
   });
 
-  const saveAnswer = db.prepare(
-    `INSERT INTO quiz_answers (user_id, question_id, choice, correct, answered_at) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT(user_id, question_id) DO UPDATE SET choice = excluded.choice, correct = excluded.correct, answered_at = excluded.answered_at`,
-  );
   app.post('/lessons/:id/quiz', async (request, reply) => {
     const ctx = guard(request, reply, ['student']);
     if (!ctx) return reply;
     const found = await openLesson(request, reply, ctx);
     if (!found) return reply;
-    const now = Date.now();
-    db.transaction(() => {
-      for (const q of found.lesson.questions) {
-        const choice = Number(field(request.body, `q${q.id}`));
-        if (!Number.isInteger(choice) || choice < 0 || choice >= q.choices.length) continue;
-        saveAnswer.run(ctx.user.id, q.id, choice, choice === q.answer ? 1 : 0, now);
-      }
-      markDone.run(ctx.user.id, found.lesson.id, now);
-    })();
+    const answers = found.lesson.questions.flatMap((q) => {
+      const choice = Number(field(request.body, `q${q.id}`));
+      const valid = Number.isInteger(choice) && choice >= 0 && choice < q.choices.length;
+      return valid ? [{ questionId: q.id, choice, correct: choice === q.answer }] : [];
+    });
+    await progress.saveQuiz(ctx.user.id, found.lesson.id, answers);
     return reply.redirect(`/lessons/${found.lesson.id}`, 303);
   });
 }
