@@ -34,6 +34,8 @@ function parseStat(text: string): Map<number, Ticks> {
     const match = /^cpu(\d+)\s+(.*)$/.exec(line);
     if (!match?.[1] || match[2] === undefined) continue;
     const fields = match[2].trim().split(/\s+/).map(Number);
+    // A truncated or garbled line would turn every later percentage into NaN: leave that core out.
+    if (fields.length < 4 || fields.some((field) => !Number.isFinite(field))) continue;
     // idle + iowait are not busy time; guest time is already inside user.
     const total = fields.slice(0, 8).reduce((sum, value) => sum + value, 0);
     const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
@@ -110,6 +112,8 @@ function groupClusters(topology: Topology[], policies: Policy[], cores: number[]
     });
 }
 
+const zero: Ticks = { busy: 0, total: 0 };
+
 /** Creates a reader of per-core CPU usage that remembers the previous sample to compute deltas. */
 export function createCpuReader(root: string): () => Promise<CpuStats | undefined> {
   let previous = new Map<number, Ticks>();
@@ -120,10 +124,13 @@ export function createCpuReader(root: string): () => Promise<CpuStats | undefine
     const cpus = [...current.keys()].sort((a, b) => a - b);
     const cores: number[] = [];
     for (const cpu of cpus) {
-      const now = current.get(cpu) ?? { busy: 0, total: 0 };
-      const before = previous.get(cpu) ?? { busy: 0, total: 0 };
+      const now = current.get(cpu) ?? zero;
+      let before = previous.get(cpu) ?? zero;
+      // Counters that went backwards (a core taken offline and back, a wrapped 32-bit counter) restarted
+      // from zero: the delta since that restart is the counters themselves.
+      if (now.total < before.total || now.busy < before.busy) before = zero;
       const total = now.total - before.total;
-      cores[cpu] = total > 0 ? (100 * (now.busy - before.busy)) / total : 0;
+      cores[cpu] = total > 0 ? Math.min(100, Math.max(0, (100 * (now.busy - before.busy)) / total)) : 0;
     }
     previous = current;
     const [topology, policies] = await Promise.all([readTopology(root, cpus), readPolicies(root)]);

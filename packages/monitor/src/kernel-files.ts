@@ -144,7 +144,9 @@ export async function readDiskIo(root: string): Promise<DiskIo[]> {
     // Partitions and RAM/loop devices would double-count or add noise.
     if (!device || f.length < 14 || /^(ram|loop|zram)/.test(device) || /\dp\d+$|^(sd|vd|hd|xvd)[a-z]+\d+$/.test(device))
       continue;
-    devices.push({ device, readBytes: Number(f[5]) * 512, writeBytes: Number(f[9]) * 512, ioMs: Number(f[12]) });
+    const [read, written, ioMs] = [Number(f[5]), Number(f[9]), Number(f[12])];
+    if (![read, written, ioMs].every(Number.isFinite)) continue;
+    devices.push({ device, readBytes: read * 512, writeBytes: written * 512, ioMs });
   }
   return devices;
 }
@@ -164,7 +166,7 @@ export async function readNetwork(root: string): Promise<NetworkInterface[]> {
   const result: NetworkInterface[] = [];
   for (const match of text.matchAll(/^\s*([^:\s]+):\s*(.*)$/gm)) {
     const f = (match[2] ?? '').trim().split(/\s+/).map(Number);
-    if (match[1] === 'lo' || f.length < 11) continue;
+    if (match[1] === 'lo' || f.length < 11 || !f.every(Number.isFinite)) continue;
     result.push({
       iface: match[1] ?? '',
       rxBytes: f[0] ?? 0,

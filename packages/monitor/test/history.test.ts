@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/index.js';
@@ -38,6 +38,43 @@ describe('openHistory', () => {
     await history.close();
   });
 
+  it('keeps the file size flat once the retention windows are full', async () => {
+    const path = join(await tempDir(), 'bounded.db');
+    const options = { path, secondRetentionMs: 60_000, minuteRetentionMs: 600_000 };
+    const sample = (second: number) => Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`s${i}`, second + i]));
+    const fill = async (fromMinute: number, toMinute: number) => {
+      const history = await openHistory(options);
+      for (let second = fromMinute * 60; second < toMinute * 60; second++)
+        history.record(sample(second), second * 1000);
+      const rows = history.stats();
+      await history.close();
+      return { rows, bytes: (await stat(path)).size };
+    };
+    await fill(0, 15);
+    // Free pages left by the first prune are reused from then on: the size stops growing.
+    const steady = await fill(15, 30);
+    const later = await fill(30, 60);
+    expect(later.rows.secondRows).toBeLessThanOrEqual(10 * 120);
+    expect(later.rows.minuteRows).toBeLessThanOrEqual(10 * 11);
+    expect(later.bytes).toBeLessThanOrEqual(steady.bytes);
+  });
+
+  it('stores at most maxSeries series and warns once about the rest', async () => {
+    const warnings: string[] = [];
+    const history = await openHistory({
+      path: join(await tempDir(), 'series.db'),
+      maxSeries: 2,
+      onWarning: (message) => warnings.push(message),
+    });
+    history.record({ a: 1, b: 2, c: 3 }, 1000);
+    history.record({ a: 1, d: 4 }, 2000);
+    expect(history.stats()).toEqual({ secondRows: 3, minuteRows: 0, series: 2 });
+    expect(history.query('c', { from: 0, to: 5000, resolution: '1s' })).toEqual([]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('maxSeries=2');
+    await history.close();
+  });
+
   it('moves a corrupt file aside with a warning and starts a fresh history', async () => {
     const dir = await tempDir();
     const path = join(dir, 'history.db');
@@ -54,5 +91,6 @@ describe('openHistory', () => {
 
   it('rejects a non-positive retention at construction', async () => {
     await expect(openHistory({ path: 'x.db', secondRetentionMs: 0 })).rejects.toThrow(InvalidOptionError);
+    await expect(openHistory({ path: 'x.db', maxSeries: 0 })).rejects.toThrow('Expected `maxSeries` to be');
   });
 });

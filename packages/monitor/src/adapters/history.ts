@@ -13,7 +13,12 @@ export interface HistoryOptions {
   secondRetentionMs?: number;
   /** How long 1-minute averages are kept, in ms. Default `2592000000` (30 days). */
   minuteRetentionMs?: number;
-  /** Receives the warning when a corrupt file is moved aside and recreated. Default `process.emitWarning`. */
+  /**
+   * Distinct series stored; values of further series are dropped with one warning, so the file is bounded by
+   * `maxSeries * (secondRetentionMs / 1000 + minuteRetentionMs / 60000)` rows. Default `500`.
+   */
+  maxSeries?: number;
+  /** Receives the corrupt-file and too-many-series warnings. Default `process.emitWarning`. */
   onWarning?: (message: string) => void;
 }
 
@@ -30,8 +35,8 @@ export interface History {
   record(values: Record<string, number>, at?: number): void;
   /** Points of one metric between `from` and `to` at `'1s'` or `'1m'` resolution, oldest first. */
   query(metric: string, options: { from: number; to: number; resolution: '1s' | '1m' }): HistoryPoint[];
-  /** Row counts per resolution. */
-  stats(): { secondRows: number; minuteRows: number };
+  /** Row counts per resolution and distinct series stored. */
+  stats(): { secondRows: number; minuteRows: number; series: number };
   close(): Promise<void>;
 }
 
@@ -73,9 +78,24 @@ export async function openHistory(options: HistoryOptions): Promise<History> {
   ] as const) {
     if (!(Number.isFinite(value) && value > 0)) throw new InvalidOptionError(name, 'a finite number > 0', value);
   }
+  const maxSeries = options.maxSeries ?? 500;
+  if (!(Number.isInteger(maxSeries) && maxSeries >= 1)) {
+    throw new InvalidOptionError('maxSeries', 'an integer >= 1', maxSeries);
+  }
+  const warn = options.onWarning ?? ((message: string) => process.emitWarning(message));
   const Database = await loadPeer('better-sqlite3', async () => (await import('better-sqlite3')).default);
-  const db = openChecked(Database, options.path, options.onWarning ?? ((message) => process.emitWarning(message)));
+  const db = openChecked(Database, options.path, warn);
   db.pragma('journal_mode = WAL');
+  // A lost last second of history after a power cut is fine; an fsync per sample on an SD card is not.
+  db.pragma('synchronous = NORMAL');
+  // Without a limit the WAL file keeps its largest size after a checkpoint; the bound must hold for it too.
+  db.pragma('journal_size_limit = 4194304');
+  const known = new Set(
+    (db.prepare('SELECT metric FROM second UNION SELECT metric FROM minute').all() as { metric: string }[]).map(
+      (row) => row.metric,
+    ),
+  );
+  let warnedFull = false;
   const insert = db.prepare('INSERT OR REPLACE INTO second (metric, t, value) VALUES (?, ?, ?)');
   const rollUp = db.prepare(
     `INSERT OR REPLACE INTO minute (metric, t, value)
@@ -100,7 +120,22 @@ export async function openHistory(options: HistoryOptions): Promise<History> {
       pruneMinutes.run(at - minuteRetention);
     }
     currentMinute = minute;
-    for (const [metric, value] of Object.entries(values)) if (Number.isFinite(value)) insert.run(metric, second, value);
+    for (const [metric, value] of Object.entries(values)) {
+      if (!Number.isFinite(value)) continue;
+      if (!known.has(metric)) {
+        if (known.size >= maxSeries) {
+          if (!warnedFull) {
+            warnedFull = true;
+            warn(
+              `@pilms/monitor: history holds maxSeries=${maxSeries} series; ${metric} and later new series are not stored`,
+            );
+          }
+          continue;
+        }
+        known.add(metric);
+      }
+      insert.run(metric, second, value);
+    }
   });
   return {
     record(values, at = Date.now()) {
@@ -110,7 +145,7 @@ export async function openHistory(options: HistoryOptions): Promise<History> {
       return selects[resolution].all(metric, from, to) as HistoryPoint[];
     },
     stats() {
-      return { secondRows: count('second'), minuteRows: count('minute') };
+      return { secondRows: count('second'), minuteRows: count('minute'), series: known.size };
     },
     async close() {
       if (closed) return;
