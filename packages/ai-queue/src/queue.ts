@@ -1,10 +1,10 @@
-import {
-  type ChatRequest,
-  type ChatResponse,
-  type EmbedRequest,
-  type EmbedResponse,
-  type GenerateRequest,
-  type GenerateResponse,
+import type {
+  ChatRequest,
+  ChatResponse,
+  EmbedRequest,
+  EmbedResponse,
+  GenerateRequest,
+  GenerateResponse,
   Ollama,
 } from 'ollama';
 import {
@@ -14,7 +14,8 @@ import {
   QueueFullError,
   RequestCancelledError,
 } from './errors.js';
-import { Percentiles } from './percentiles.js';
+import { Host } from './host.js';
+import { type ClassCounter, type FinalTiming, QueueMetrics } from './metrics.js';
 import { FairScheduler, type Priority, priorities, type Ticket } from './scheduler.js';
 import type { SlotLimiter } from './slot-limiter.js';
 
@@ -53,6 +54,20 @@ export interface AiQueueOptions {
   reservedSlots?: number;
   /** Global limiter across processes, taken after the local slot. Default none (this process only). */
   limiter?: Pick<SlotLimiter, 'acquire'>;
+  /**
+   * Longest time a request for a model that is not loaded may be passed over in favour of same-class requests for
+   * the loaded model (grouping them avoids swaps). Requests of a more urgent class switch models at once: running
+   * requests on the loaded model finish, no new ones start. Default 10 000 ms.
+   */
+  maxAffinityWaitMs?: number;
+  /** Models the host keeps loaded at once (OLLAMA_MAX_LOADED_MODELS). Default 1. */
+  maxLoadedModels?: number;
+  /** Memory the loaded models may use together, bytes (sizes from `/api/ps`, `/api/tags` or `modelSizes`). Default no limit beyond `maxLoadedModels`. */
+  memoryBudgetBytes?: number;
+  /** Resident size per model, bytes, for models Ollama has not reported yet. Default none. */
+  modelSizes?: Record<string, number>;
+  /** How often `/api/ps` is polled to learn the loaded models (also after each request). Default 5 000 ms. */
+  psIntervalMs?: number;
 }
 
 /** Per-request options. */
@@ -79,10 +94,20 @@ export const defaults = {
   retryBaseMs: 200,
   reservedSlots: 0,
   cacheTtlMs: 3_600_000,
+  maxAffinityWaitMs: 10_000,
+  maxLoadedModels: 1,
+  psIntervalMs: 5_000,
 } as const;
 
 interface Job extends Ticket {
-  start(): void;
+  model: string;
+  start(host: Host): void;
+}
+
+/** A slot taken for one request, on one host. */
+interface Slot {
+  host: Host;
+  release(): void;
 }
 
 type Stream<T> = AsyncIterable<T>;
@@ -107,17 +132,23 @@ function isDeterministic(options: unknown): boolean {
  * a concurrency limit, admission control, cancellation and a cache for deterministic requests.
  */
 export function createAiQueue(options: AiQueueOptions = {}) {
-  const host = options.host ?? defaults.host;
   const fetchImpl = options.fetch ?? fetch;
   const concurrency = options.concurrency ?? defaults.concurrency;
   const agingMs = options.agingMs ?? defaults.agingMs;
   const retries = options.retries ?? defaults.retries;
   const retryBaseMs = options.retryBaseMs ?? defaults.retryBaseMs;
   const cacheTtlMs = options.cacheTtlMs ?? defaults.cacheTtlMs;
+  const maxAffinityWaitMs = options.maxAffinityWaitMs ?? defaults.maxAffinityWaitMs;
+  const maxLoadedModels = options.maxLoadedModels ?? defaults.maxLoadedModels;
+  const psIntervalMs = options.psIntervalMs ?? defaults.psIntervalMs;
   assertNumber('concurrency', concurrency, 1);
   assertNumber('agingMs', agingMs, 1);
   assertNumber('retries', retries, 0);
   assertNumber('retryBaseMs', retryBaseMs, 0);
+  assertNumber('maxAffinityWaitMs', maxAffinityWaitMs, 0);
+  assertNumber('maxLoadedModels', maxLoadedModels, 1);
+  assertNumber('psIntervalMs', psIntervalMs, 1);
+  if (options.memoryBudgetBytes !== undefined) assertNumber('memoryBudgetBytes', options.memoryBudgetBytes, 1);
   const reservedSlots = options.reservedSlots ?? defaults.reservedSlots;
   assertNumber('reservedSlots', reservedSlots, 0);
   const backgroundSlots = Math.max(1, concurrency - reservedSlots);
@@ -130,24 +161,57 @@ export function createAiQueue(options: AiQueueOptions = {}) {
   ) as Record<Priority, number>;
 
   const scheduler = new FairScheduler<Job>(agingMs);
+  const host = new Host(
+    {
+      url: options.host ?? defaults.host,
+      fetch: fetchImpl,
+      slots: concurrency,
+      budget: {
+        maxLoadedModels,
+        memoryBudgetBytes: options.memoryBudgetBytes,
+        modelSizes: options.modelSizes ?? {},
+      },
+      psIntervalMs,
+    },
+    () => pump(),
+  );
+  host.watch();
   let running = 0;
   let runningBackground = 0;
   let serviceMs = 2000;
-  const counters = { completed: 0, failed: 0, cancelled: 0, rejected: 0, cacheHits: 0, dedupeJoins: 0, retries: 0 };
-  const waits = Object.fromEntries(priorities.map((p) => [p, new Percentiles()])) as Record<Priority, Percentiles>;
+  const metrics = new QueueMetrics();
+
+  /**
+   * The job `host` should run next, or none to leave its slot idle: the most urgent job if its model is loaded;
+   * else a same-class job for a loaded model while the urgent one has waited less than `maxAffinityWaitMs`; else the
+   * urgent one, once the models it would displace have no running requests left.
+   */
+  function nextFor(target: Host, now: number): Job | undefined {
+    const othersWaiting = scheduler.size('interactive') + scheduler.size('normal') > 0;
+    const allowed =
+      othersWaiting && runningBackground >= backgroundSlots ? (job: Job) => job.priority !== 'background' : () => true;
+    const urgent = scheduler.peek(now, allowed);
+    if (!urgent) return undefined;
+    const residency = target.residency;
+    if (residency.isLoaded(urgent.ticket.model)) return urgent.ticket;
+    const affine = scheduler.peek(now, (job) => allowed(job) && residency.isLoaded(job.model));
+    const overdue = now - urgent.ticket.enqueuedAt >= maxAffinityWaitMs;
+    if (affine && affine.rank <= urgent.rank && !overdue) return affine.ticket;
+    return residency.canStart(urgent.ticket.model) ? urgent.ticket : undefined;
+  }
 
   function pump(): void {
-    while (running < concurrency) {
-      const othersWaiting = scheduler.size('interactive') + scheduler.size('normal') > 0;
-      const job = scheduler.shift(
-        Date.now(),
-        othersWaiting && runningBackground >= backgroundSlots ? 'background' : undefined,
-      );
+    while (running < concurrency && host.hasFreeSlot()) {
+      const now = Date.now();
+      const job = nextFor(host, now);
       if (!job) return;
+      scheduler.take(job, now);
       running++;
+      host.inFlight++;
+      host.residency.started(job.model);
       if (job.priority === 'background') runningBackground++;
-      waits[job.priority].add(Date.now() - job.enqueuedAt);
-      job.start();
+      metrics.waited(job.priority, now - job.enqueuedAt);
+      job.start(host);
     }
   }
 
@@ -155,38 +219,47 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     return Math.ceil(((scheduler.size() + running) / concurrency) * serviceMs);
   }
 
-  /** Waits for a slot; resolves with its release function. */
-  function acquire(opts: RequestOptions, signal: AbortSignal): Promise<() => void> {
+  /** Waits for a slot; resolves with the host and the slot's release function. */
+  function acquire(model: string, opts: RequestOptions, signal: AbortSignal): Promise<Slot> {
     const priority = opts.priority ?? 'normal';
     const queued = scheduler.size(priority);
     const estimate = estimateWaitMs();
     const tooLate = opts.deadline !== undefined && running >= concurrency && Date.now() + estimate > opts.deadline;
     if (queued >= maxQueued[priority] || tooLate) {
-      counters.rejected++;
+      metrics.count(priority, 'rejected');
       return Promise.reject(new QueueFullError(priority, queued, estimate));
     }
     if (signal.aborted) return Promise.reject(new RequestCancelledError('queued', { cause: signal.reason }));
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
         if (!scheduler.remove(job)) return;
-        counters.cancelled++;
+        metrics.count(priority, 'cancelled');
         reject(new RequestCancelledError('queued', { cause: signal.reason }));
+        // A drained model switch may have been waiting on this job.
+        pump();
       };
       const job: Job = {
         priority,
+        model,
         user: opts.user ?? 'anonymous',
         enqueuedAt: Date.now(),
-        start() {
+        start(target) {
           signal.removeEventListener('abort', onAbort);
           const started = Date.now();
           let released = false;
-          resolve(() => {
-            if (released) return;
-            released = true;
-            running--;
-            if (priority === 'background') runningBackground--;
-            serviceMs = serviceMs * 0.8 + (Date.now() - started) * 0.2;
-            pump();
+          resolve({
+            host: target,
+            release() {
+              if (released) return;
+              released = true;
+              running--;
+              target.inFlight--;
+              target.residency.finished(model);
+              if (priority === 'background') runningBackground--;
+              serviceMs = serviceMs * 0.8 + (Date.now() - started) * 0.2;
+              target.poll();
+              pump();
+            },
           });
         },
       };
@@ -197,16 +270,19 @@ export function createAiQueue(options: AiQueueOptions = {}) {
   }
 
   /** Adds the cross-process lease to a local slot; the local slot is given back if the lease cannot be had. */
-  async function withGlobalSlot(release: () => void, opts: RequestOptions, signal: AbortSignal): Promise<() => void> {
-    if (!options.limiter) return release;
+  async function withGlobalSlot(slot: Slot, opts: RequestOptions, signal: AbortSignal): Promise<Slot> {
+    if (!options.limiter) return slot;
     try {
       const lease = await options.limiter.acquire({ signal, priority: priorities.indexOf(opts.priority ?? 'normal') });
-      return () => {
-        void lease.release();
-        release();
+      return {
+        host: slot.host,
+        release() {
+          void lease.release();
+          slot.release();
+        },
       };
     } catch (error) {
-      release();
+      slot.release();
       throw signal.aborted ? new RequestCancelledError('queued', { cause: error }) : error;
     }
   }
@@ -220,25 +296,25 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     return AbortSignal.any(signals);
   }
 
-  function clientFor(signal: AbortSignal): Ollama {
-    return new Ollama({
-      host,
-      fetch: (url, init) =>
-        fetchImpl(url, { ...init, signal: AbortSignal.any([signal, ...(init?.signal ? [init.signal] : [])]) }),
-    });
-  }
-
-  async function translate(error: unknown, model: string, signal: AbortSignal): Promise<never> {
+  async function translate(error: unknown, model: string, target: Host, signal: AbortSignal): Promise<never> {
     if (signal.aborted) throw new RequestCancelledError('running', { cause: error });
     if ((error as { status_code?: number }).status_code === 404) {
-      const available = await clientFor(signal)
+      const available = await target
+        .client(signal)
         .list()
         .then((list) => list.models.map((m) => m.name))
         .catch(() => []);
       throw new ModelNotFoundError(model, available, { cause: error });
     }
     if (PilmsAiQueueError.isInstance(error)) throw error;
-    throw new OllamaUnavailableError(host, { cause: error });
+    throw new OllamaUnavailableError(target.url, { cause: error });
+  }
+
+  /** Counts how a request ended, on its class and its host. */
+  function ended(priority: Priority, target: Host, outcome: ClassCounter): void {
+    metrics.count(priority, outcome);
+    if (outcome === 'completed') target.completed++;
+    else if (outcome === 'failed') target.failures++;
   }
 
   /** Runs `call` holding a slot, retrying busy/unreachable answers with backoff before giving up. */
@@ -248,70 +324,79 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     call: (client: Ollama) => Promise<T>,
     releaseWhenDone: boolean,
   ) {
+    const priority = opts.priority ?? 'normal';
     const signal = requestSignal(opts);
-    const release = await withGlobalSlot(await acquire(opts, signal), opts, signal);
-    const client = clientFor(signal);
+    const enqueuedAt = Date.now();
+    const slot = await withGlobalSlot(await acquire(model, opts, signal), opts, signal);
+    const client = slot.host.client(signal);
     try {
       for (let attempt = 0; ; attempt++) {
         try {
           const result = await call(client);
           if (releaseWhenDone) {
-            release();
-            counters.completed++;
+            slot.release();
+            metrics.firstToken(priority, Date.now() - enqueuedAt);
+            metrics.timing(priority, result as FinalTiming);
+            ended(priority, slot.host, 'completed');
           }
-          return { result, release, signal };
+          return { result, slot, signal, enqueuedAt };
         } catch (error) {
           if (signal.aborted || attempt >= retries || !isBusyOrDown(error)) throw error;
-          counters.retries++;
+          metrics.count(priority, 'retries');
           await new Promise((r) => setTimeout(r, retryBaseMs * 2 ** attempt));
         }
       }
     } catch (error) {
-      release();
-      if (signal.aborted) counters.cancelled++;
-      else counters.failed++;
-      return translate(error, model, signal);
+      slot.release();
+      ended(priority, slot.host, signal.aborted ? 'cancelled' : 'failed');
+      return translate(error, model, slot.host, signal);
     }
   }
 
-  async function* relay<T>(
+  async function* relay<T extends FinalTiming>(
     source: AsyncIterable<T>,
-    release: () => void,
+    started: { slot: Slot; signal: AbortSignal; enqueuedAt: number },
     model: string,
-    signal: AbortSignal,
+    priority: Priority,
   ): Stream<T> {
+    const { slot, signal } = started;
+    let first = true;
     try {
-      for await (const chunk of source) yield chunk;
-      counters.completed++;
+      for await (const chunk of source) {
+        if (first) metrics.firstToken(priority, Date.now() - started.enqueuedAt);
+        first = false;
+        if ((chunk as { done?: boolean }).done) metrics.timing(priority, chunk);
+        yield chunk;
+      }
+      ended(priority, slot.host, 'completed');
     } catch (error) {
-      if (signal.aborted) counters.cancelled++;
-      else counters.failed++;
-      await translate(error, model, signal);
+      ended(priority, slot.host, signal.aborted ? 'cancelled' : 'failed');
+      await translate(error, model, slot.host, signal);
     } finally {
-      release();
+      slot.release();
     }
   }
 
   const inFlight = new Map<string, Promise<unknown>>();
 
   /** Identical deterministic requests in flight share one generation; finished ones come from the cache. */
-  function cached<T>(key: string | undefined, compute: () => Promise<T>): Promise<T> {
+  function cached<T>(key: string | undefined, priority: Priority, compute: () => Promise<T>): Promise<T> {
     if (!key) return compute();
     const joined = inFlight.get(key) as Promise<T> | undefined;
     if (joined) {
-      counters.dedupeJoins++;
+      metrics.count(priority, 'dedupeJoins');
       return joined;
     }
-    const shared = fromCache(key, compute).finally(() => inFlight.delete(key));
+    const shared = fromCache(key, priority, compute).finally(() => inFlight.delete(key));
     inFlight.set(key, shared);
     return shared;
   }
 
-  async function fromCache<T>(key: string, compute: () => Promise<T>): Promise<T> {
+  async function fromCache<T>(key: string, priority: Priority, compute: () => Promise<T>): Promise<T> {
     if (!options.cache) return compute();
     const hit = (await options.cache.get(key)) as T | undefined;
     if (hit !== undefined) {
-      counters.cacheHits++;
+      metrics.count(priority, 'cacheHits');
       return hit;
     }
     const value = await compute();
@@ -330,18 +415,23 @@ export function createAiQueue(options: AiQueueOptions = {}) {
   }
 
   /** Shared path of chat and generate: streams hold the slot until consumed; answers go through cache and dedupe. */
-  async function complete<R, C>(
+  async function complete<R, C extends FinalTiming>(
     kind: string,
     request: R & { model: string; stream?: boolean; options?: unknown },
     opts: RequestOptions,
     streamCall: (client: Ollama) => Promise<AsyncIterable<C>>,
     plainCall: (client: Ollama) => Promise<C>,
   ): Promise<C | Stream<C>> {
+    const priority = opts.priority ?? 'normal';
     if (request.stream) {
-      const { result, release, signal } = await run(request.model, opts, streamCall, false);
-      return relay(result, release, request.model, signal);
+      const started = await run(request.model, opts, streamCall, false);
+      return relay(started.result, started, request.model, priority);
     }
-    return cached(cacheKey(kind, request, opts), async () => (await run(request.model, opts, plainCall, true)).result);
+    return cached(
+      cacheKey(kind, request, opts),
+      priority,
+      async () => (await run(request.model, opts, plainCall, true)).result,
+    );
   }
 
   function chat(request: ChatRequest & { stream: true }, opts?: RequestOptions): Promise<Stream<ChatResponse>>;
@@ -377,6 +467,7 @@ export function createAiQueue(options: AiQueueOptions = {}) {
   async function embed(request: EmbedRequest, opts: RequestOptions = {}): Promise<EmbedResponse> {
     return cached(
       cacheKey('embed', request, opts, true),
+      opts.priority ?? 'normal',
       async () => (await run(request.model, opts, (c) => c.embed(request), true)).result,
     );
   }
@@ -387,17 +478,42 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     embed,
     /** Plain-data metrics for @pilms/monitor. */
     stats() {
+      const classes = metrics.byClass((p) => scheduler.size(p));
       return {
         running,
         concurrency,
         queued: Object.fromEntries(priorities.map((p) => [p, scheduler.size(p)])) as Record<Priority, number>,
-        waitMs: Object.fromEntries(priorities.map((p) => [p, waits[p].summary()])) as Record<
+        waitMs: Object.fromEntries(priorities.map((p) => [p, classes[p].waitMs])) as Record<
           Priority,
           { p50: number; p95: number; p99: number }
         >,
         estimatedServiceMs: Math.round(serviceMs),
-        ...counters,
+        completed: metrics.total('completed'),
+        failed: metrics.total('failed'),
+        cancelled: metrics.total('cancelled'),
+        rejected: metrics.total('rejected'),
+        cacheHits: metrics.total('cacheHits'),
+        dedupeJoins: metrics.total('dedupeJoins'),
+        retries: metrics.total('retries'),
+        classes,
+        models: {
+          loads: host.residency.loads,
+          swaps: host.residency.swaps,
+          reportedLoads: metrics.reportedLoads,
+          loaded: host.residency.models().length,
+        },
+        hosts: {
+          [host.url]: {
+            inFlight: host.inFlight,
+            completed: host.completed,
+            failures: host.failures,
+          },
+        },
       };
+    },
+    /** Stops polling the hosts; requests already queued or running continue. Idempotent. */
+    async close(): Promise<void> {
+      host.close();
     },
   };
 }

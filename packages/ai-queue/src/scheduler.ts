@@ -10,20 +10,34 @@ export interface Ticket {
   enqueuedAt: number;
 }
 
+/** A candidate returned by {@link FairScheduler.peek}: the ticket and its class rank after aging (lower runs first). */
+export interface Pick<T> {
+  ticket: T;
+  rank: number;
+}
+
+interface Entry<T> {
+  ticket: T;
+  /** When the ticket became its user's head: aging starts there, so a bulk backlog ages one request at a time. */
+  headSince: number;
+}
+
 interface ClassQueue<T extends Ticket> {
   /** Users in round-robin order (Map insertion order); each keeps its own FIFO. */
-  users: Map<string, T[]>;
+  users: Map<string, Entry<T>[]>;
   size: number;
 }
 
 /**
- * Picks the next ticket: strict priority between classes, except that every `agingMs` of waiting promotes a class
- * head by one class (so background work still progresses), and round-robin across users inside a class
- * (a user with 200 queued requests delays a user with 1 request by one turn, not 200).
+ * Picks the next ticket: strict priority between classes, except that every `agingMs` a user's head request waits
+ * promotes it by one class (so background work still progresses), and round-robin across users inside a class
+ * (a user with 200 queued requests delays a user with 1 request by one turn, not 200). Aging counts from when a
+ * request reached the head of its user's queue, so a teacher's 300 gradings submitted at once age one at a time and
+ * never turn the queue back into FIFO.
  */
 export class FairScheduler<T extends Ticket> {
   private readonly classes = new Map<Priority, ClassQueue<T>>(
-    priorities.map((p) => [p, { users: new Map<string, T[]>(), size: 0 }]),
+    priorities.map((p) => [p, { users: new Map<string, Entry<T>[]>(), size: 0 }]),
   );
 
   constructor(private readonly agingMs: number) {}
@@ -38,51 +52,67 @@ export class FairScheduler<T extends Ticket> {
   push(ticket: T): void {
     const queue = this.queueOf(ticket.priority);
     const list = queue.users.get(ticket.user);
-    if (list) list.push(ticket);
-    else queue.users.set(ticket.user, [ticket]);
+    const entry = { ticket, headSince: ticket.enqueuedAt };
+    if (list) list.push(entry);
+    else queue.users.set(ticket.user, [entry]);
     queue.size++;
+  }
+
+  /** Every queued ticket, most urgent class first. */
+  *tickets(): IterableIterator<T> {
+    for (const queue of this.classes.values())
+      for (const list of queue.users.values()) for (const entry of list) yield entry.ticket;
+  }
+
+  /**
+   * The ticket that should run next among those `accept` allows, without removing it: the class with the lowest aged
+   * rank (ties go to the more urgent class), inside it the first user in round-robin order with an accepted ticket.
+   */
+  peek(now: number, accept: (ticket: T) => boolean = () => true): Pick<T> | undefined {
+    let best: { priority: Priority; rank: number } | undefined;
+    for (const [index, priority] of priorities.entries()) {
+      let oldestHead: number | undefined;
+      for (const list of this.queueOf(priority).users.values()) {
+        const first = list.find((entry) => accept(entry.ticket));
+        if (first && (oldestHead === undefined || first.headSince < oldestHead)) oldestHead = first.headSince;
+      }
+      if (oldestHead === undefined) continue;
+      const rank = index - Math.floor((now - oldestHead) / this.agingMs);
+      if (!best || rank < best.rank) best = { priority, rank };
+    }
+    if (!best) return undefined;
+    for (const list of this.queueOf(best.priority).users.values()) {
+      const first = list.find((entry) => accept(entry.ticket));
+      if (first) return { ticket: first.ticket, rank: best.rank };
+    }
+    return undefined;
+  }
+
+  /** Removes a ticket (normally one returned by {@link peek}) and moves its user to the end of the round-robin. */
+  take(ticket: T, now: number): void {
+    const queue = this.queueOf(ticket.priority);
+    const list = this.detach(ticket, now);
+    if (!list) return;
+    queue.users.delete(ticket.user);
+    if (list.length > 0) queue.users.set(ticket.user, list);
   }
 
   /** Removes a ticket still queued; false when it already left. */
   remove(ticket: T): boolean {
+    return this.detach(ticket, Date.now()) !== undefined;
+  }
+
+  private detach(ticket: T, now: number): Entry<T>[] | undefined {
     const queue = this.queueOf(ticket.priority);
     const list = queue.users.get(ticket.user);
-    const index = list ? list.indexOf(ticket) : -1;
-    if (!list || index < 0) return false;
+    const index = list ? list.findIndex((entry) => entry.ticket === ticket) : -1;
+    if (!list || index < 0) return undefined;
     list.splice(index, 1);
+    const head = list[0];
+    if (index === 0 && head) head.headSince = Math.max(head.headSince, now);
     if (list.length === 0) queue.users.delete(ticket.user);
     queue.size--;
-    return true;
-  }
-
-  /** Takes the next ticket; `skip` leaves one class out (used to keep slots free for interactive work). */
-  shift(now: number, skip?: Priority): T | undefined {
-    let best: { priority: Priority; rank: number } | undefined;
-    for (const [index, priority] of priorities.entries()) {
-      const oldest = priority === skip ? undefined : this.oldest(priority);
-      if (!oldest) continue;
-      const rank = index - Math.floor((now - oldest.enqueuedAt) / this.agingMs);
-      if (!best || rank < best.rank) best = { priority, rank };
-    }
-    if (!best) return undefined;
-    const queue = this.queueOf(best.priority);
-    const first = queue.users.entries().next().value;
-    if (!first) return undefined;
-    const [user, list] = first;
-    const ticket = list.shift();
-    queue.users.delete(user);
-    if (list.length > 0) queue.users.set(user, list);
-    queue.size--;
-    return ticket;
-  }
-
-  private oldest(priority: Priority): T | undefined {
-    let oldest: T | undefined;
-    for (const list of this.queueOf(priority).users.values()) {
-      const head = list[0];
-      if (head && (!oldest || head.enqueuedAt < oldest.enqueuedAt)) oldest = head;
-    }
-    return oldest;
+    return list;
   }
 
   private queueOf(priority: Priority): ClassQueue<T> {

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  type AiQueueOptions,
   type CacheLike,
   createAiQueue,
   ModelNotFoundError,
@@ -9,31 +8,9 @@ import {
   RequestCancelledError,
   type SlotLimiter,
 } from '@pilms/ai-queue';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/support/index.js';
-import { type OllamaSimulator, startOllamaSimulator } from '../../../test/support/ollama-simulator/index.js';
-
-const model = 'llama3.2:1b';
-const sims: OllamaSimulator[] = [];
-
-async function setup(options: Omit<AiQueueOptions, 'host'> = {}, timeScale = 200) {
-  const sim = await startOllamaSimulator({ timeScale });
-  sims.push(sim);
-  // Load the model once so tests measure scheduling, not the first load.
-  const queue = createAiQueue({ host: sim.host, retryBaseMs: 1, ...options });
-  await queue.generate({ model, prompt: '' });
-  return { sim, queue };
-}
-
-const ask = (content: string, predict = 4) => ({
-  model,
-  messages: [{ role: 'user' as const, content }],
-  options: { num_predict: predict },
-});
-
-afterEach(async () => {
-  await Promise.all(sims.splice(0).map((sim) => sim.close()));
-});
+import { ask, model, setup } from './helpers.js';
 
 describe('createAiQueue', () => {
   it('returns a chat answer, and a stream of chunks with stream: true', async () => {

@@ -36,6 +36,7 @@ export interface OllamaSimulatorOptions {
 }
 
 export interface SimulatorStats extends RunnerStats {
+  /** Chat, generate and embed requests received (listing endpoints are not counted). */
   requests: number;
   completed: number;
   /** Requests whose client went away before the answer was complete. */
@@ -341,6 +342,7 @@ export async function startOllamaSimulator(options: OllamaSimulatorOptions = {})
     }
     if (path !== '/api/chat' && path !== '/api/generate' && path !== '/api/embed')
       throw new HttpError(404, '404 page not found');
+    counters.requests++;
     if (takeBusyFault())
       throw new SimulatorBusyError('server busy, please try again.  maximum pending requests exceeded');
     if (path === '/api/embed') return embedRoute(body, res, signal);
@@ -348,7 +350,6 @@ export async function startOllamaSimulator(options: OllamaSimulatorOptions = {})
   }
 
   const server = createServer((req, res) => {
-    counters.requests++;
     const controller = new AbortController();
     // A client that disconnects before the answer ends aborts its work, as Ollama cancels the runner request.
     res.on('close', () => {
