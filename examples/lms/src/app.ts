@@ -6,6 +6,7 @@ import { createAuth } from './auth.js';
 import type { Config } from './config.js';
 import { createContent } from './content.js';
 import { type Db, openDb } from './db.js';
+import { createGrading } from './grading.js';
 import { createHeartbeats } from './heartbeats.js';
 import { createMetrics } from './metrics.js';
 import { createProgress } from './progress.js';
@@ -13,6 +14,7 @@ import { accountRoutes } from './routes/account.js';
 import { adminRoutes } from './routes/admin.js';
 import { courseRoutes } from './routes/courses.js';
 import { fileRoutes } from './routes/files.js';
+import { gradingRoutes } from './routes/grading.js';
 import { lessonRoutes } from './routes/lessons.js';
 import { teacherRoutes } from './routes/teacher.js';
 import { createStorage } from './storage.js';
@@ -40,6 +42,7 @@ export function buildApp(config: Config): LmsApp {
   const progress = createProgress(storage);
   const heartbeats = createHeartbeats(storage, config.perf);
   const uploads = createUploads(db, mediaDir);
+  const grading = createGrading({ db, storage, ai: tutor });
   const metrics = createMetrics({ cache: content, ai: tutor, writeBehind: heartbeats });
   const app = Fastify({ bodyLimit: maxBodyBytes, trustProxy: true });
 
@@ -66,10 +69,11 @@ export function buildApp(config: Config): LmsApp {
 
   accountRoutes(app, web, auth);
   courseRoutes(app, web, db, content);
-  lessonRoutes(app, web, { db, tutor, heartbeats, progress });
+  lessonRoutes(app, web, { db, tutor, heartbeats, progress, grading });
   teacherRoutes(app, web, storage, uploads);
   adminRoutes(app, web, { db, content, tutor, heartbeats, metrics });
   fileRoutes(app, web, mediaDir);
+  gradingRoutes(app, web, grading);
   app.get('/healthz', async () => ({ ok: true }));
 
   return {
@@ -78,6 +82,7 @@ export function buildApp(config: Config): LmsApp {
     async close() {
       await app.close();
       await uploads.drain();
+      await grading.close();
       await heartbeats.close();
       await content.close();
       await storage.close();

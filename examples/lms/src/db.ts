@@ -36,6 +36,16 @@ const migrations = [
      name TEXT NOT NULL, error TEXT)`,
   `CREATE TABLE reading_time (user_id INTEGER NOT NULL, lesson_id INTEGER NOT NULL, seconds INTEGER NOT NULL,
      PRIMARY KEY (user_id, lesson_id))`,
+  // Free-text questions graded by the AI in the background; `claimed_by` is `<pid>:<grader>` while one grades it.
+  `CREATE TABLE text_questions (id INTEGER PRIMARY KEY, lesson_id INTEGER NOT NULL REFERENCES lessons(id),
+     prompt TEXT NOT NULL, rubric TEXT NOT NULL);
+   CREATE TABLE text_answers (id INTEGER PRIMARY KEY, question_id INTEGER NOT NULL REFERENCES text_questions(id),
+     user_id INTEGER NOT NULL REFERENCES users(id), answer TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('pending','graded','failed','reviewed')),
+     ai_score INTEGER, ai_feedback TEXT, error TEXT, teacher_score INTEGER, teacher_comment TEXT,
+     claimed_by TEXT, submitted_at INTEGER NOT NULL, UNIQUE (user_id, question_id));
+   CREATE INDEX text_questions_lesson ON text_questions(lesson_id);
+   CREATE INDEX text_answers_status ON text_answers(status);`,
 ];
 
 /** Opens (creating if needed) `<dataDir>/lms.sqlite` and applies pending migrations. */

@@ -73,6 +73,7 @@ export async function seedIfEmpty(db: Db, mediaDir: string): Promise<boolean> {
   const addModule = db.prepare('INSERT INTO modules (course_id, title, position) VALUES (?, ?, ?)');
   const addLesson = db.prepare('INSERT INTO lessons (module_id, title, body, position) VALUES (?, ?, ?, ?)');
   const addQuestion = db.prepare('INSERT INTO quiz_questions (lesson_id, prompt, choices, answer) VALUES (?, ?, ?, ?)');
+  const addTextQuestion = db.prepare('INSERT INTO text_questions (lesson_id, prompt, rubric) VALUES (?, ?, ?)');
   const enrol = db.prepare('INSERT INTO enrolments (user_id, course_id) VALUES (?, ?)');
   db.transaction(() => {
     addUser.run('admin@school.test', 'Ada Admin', 'admin', adminHash);
@@ -93,6 +94,13 @@ export async function seedIfEmpty(db: Db, mediaDir: string): Promise<boolean> {
           const lessonId = Number(
             addLesson.run(moduleId, `${subject} ${m}.${l}`, lessonBody(subject, m, l, image), l).lastInsertRowid,
           );
+          if (l === 3) {
+            addTextQuestion.run(
+              lessonId,
+              `In your own words, what is the main idea of ${subject} ${m}.${l}? Give one example.`,
+              `States the main idea of the lesson in the student's own words and gives a fitting example.`,
+            );
+          }
           if (l === 5) {
             const choices = JSON.stringify(['Read it once', 'Explain it to a classmate', 'Skip it']);
             addQuestion.run(lessonId, `What is the best way to check you understood unit ${m}?`, choices, 1);

@@ -46,8 +46,36 @@ export function createTutor(options: TutorOptions) {
     }
   }
 
+  /**
+   * One deterministic, non-streamed JSON answer for background work such as grading: the same queue as the
+   * tutor at `background` priority, so students waiting for the tutor always go first.
+   */
+  async function complete(input: {
+    system: string;
+    prompt: string;
+    user: string;
+    signal: AbortSignal;
+  }): Promise<string> {
+    const messages = [
+      { role: 'system', content: input.system },
+      { role: 'user', content: input.prompt },
+    ];
+    const request = {
+      model: options.model,
+      messages,
+      format: 'json',
+      options: { temperature: 0 },
+      stream: false as const,
+    };
+    const reply = queue
+      ? await queue.chat(request, { priority: 'background', user: input.user, signal: input.signal })
+      : await direct.chat(request);
+    return reply.message.content;
+  }
+
   return {
     ask,
+    complete,
     stats(): object {
       return queue ? queue.stats() : { queue: 'off' };
     },

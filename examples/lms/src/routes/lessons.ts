@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import MarkdownIt from 'markdown-it';
 import type { Db } from '../db.js';
+import { type Grading, gradingDefaults, type TextAnswer } from '../grading.js';
 import type { Heartbeats } from '../heartbeats.js';
 import { html, Safe } from '../html.js';
 import type { Progress } from '../progress.js';
@@ -15,10 +16,29 @@ export interface LessonDeps {
   tutor: Tutor;
   heartbeats: Heartbeats;
   progress: Progress;
+  grading: Grading;
+}
+
+/** What a student sees about their free-text answer. */
+function verdict(answer: TextAnswer) {
+  switch (answer.status) {
+    case 'pending':
+      return html`Waiting for the AI grader${answer.error ? ` (${answer.error})` : ''}.`;
+    case 'graded':
+      return html`AI score ${answer.aiScore}/10: ${answer.aiFeedback}`;
+    case 'failed':
+      return html`The AI grader could not grade this answer; your teacher will.`;
+    case 'reviewed':
+      return html`Teacher's score ${answer.teacherScore}/10${answer.teacherComment ? html`: ${answer.teacherComment}` : ''}`;
+  }
 }
 
 /** A lesson page (Markdown, responsive images, quiz, tutor chat), the tutor's SSE stream, heartbeats, completion and quiz answers. */
-export function lessonRoutes(app: FastifyInstance, web: Web, { db, tutor, heartbeats, progress }: LessonDeps): void {
+export function lessonRoutes(
+  app: FastifyInstance,
+  web: Web,
+  { db, tutor, heartbeats, progress, grading }: LessonDeps,
+): void {
   const { guard, page, openLesson } = web;
   const pictureOf = db.prepare('SELECT picture FROM images WHERE name = ?').pluck();
   /** Swaps each `<img>` of an original for its responsive `<picture>`, keeping the lesson's (escaped) alt text. */
@@ -33,6 +53,25 @@ export function lessonRoutes(app: FastifyInstance, web: Web, { db, tutor, heartb
     'SELECT a.question_id AS id, a.choice, a.correct FROM quiz_answers a JOIN quiz_questions q ON q.id = a.question_id WHERE a.user_id = ? AND q.lesson_id = ?',
   );
   const lessonDone = db.prepare('SELECT 1 FROM progress WHERE user_id = ? AND lesson_id = ?');
+
+  /** Free-text questions: a form for students (`csrf` given), each with the student's answer and its grade. */
+  function writtenForm(lessonId: number, userId: number, csrf: string | undefined) {
+    const questions = grading.questionsOf(lessonId);
+    if (questions.length === 0) return '';
+    const answers = new Map(grading.answersOf(userId, lessonId).map((a) => [a.questionId, a]));
+    const open = csrf !== undefined && questions.some((q) => answers.get(q.id)?.status !== 'reviewed');
+    const fields = questions.map((q) => {
+      const answer = answers.get(q.id);
+      const locked = answer?.status === 'reviewed' || !open;
+      return html`<label>${q.prompt}<textarea name="t${q.id}" rows="4" maxlength="${gradingDefaults.maxAnswerChars}" required${locked ? ' disabled' : ''}>${answer?.answer ?? ''}</textarea></label>${answer ? html`<p class="grade" aria-live="polite">${verdict(answer)}</p>` : ''}`;
+    });
+    const action = open
+      ? html`<input type="hidden" name="_csrf" value="${csrf}"><button>Send my answer</button>`
+      : csrf
+        ? ''
+        : html`<p>Students answer here; their answers are graded on <a href="/teacher/grading">the grading page</a>.</p>`;
+    return html`<h2>Written answer</h2><form method="post" action="/lessons/${lessonId}/answers">${fields}${action}</form>`;
+  }
 
   app.get('/lessons/:id', async (request, reply) => {
     const ctx = guard(request, reply, all);
@@ -62,6 +101,7 @@ export function lessonRoutes(app: FastifyInstance, web: Web, { db, tutor, heartb
         : lessonDone.get(ctx.user.id, lesson.id)
           ? html`<p>✓ You completed this lesson.</p>`
           : html`<form method="post" action="/lessons/${lesson.id}/complete"><input type="hidden" name="_csrf" value="${ctx.csrf}"><button>Mark as done</button></form>`;
+    const written = writtenForm(lesson.id, ctx.user.id, ctx.user.role === 'student' ? ctx.csrf : undefined);
     const chat = html`<h2>Ask the AI tutor</h2><form id="tutor" method="get" action="/lessons/${lesson.id}/tutor">
 <label>Your question <input name="q" required maxlength="500"></label><button>Ask</button></form>
 <p id="answer" aria-live="polite"></p><script src="/static/tutor.js" defer></script>`;
@@ -70,7 +110,7 @@ export function lessonRoutes(app: FastifyInstance, web: Web, { db, tutor, heartb
         ? html`<div hidden data-heartbeat="/lessons/${lesson.id}/heartbeat" data-csrf="${ctx.csrf}"></div><script src="/static/heartbeat.js" defer></script>`
         : '';
     const body = html`<p><a href="/courses/${course.id}">← ${course.title}</a></p>
-<article>${new Safe(responsive(markdown.render(lesson.body)))}</article>${complete}${quizForm}${chat}${heartbeat}`;
+<article>${new Safe(responsive(markdown.render(lesson.body)))}</article>${complete}${quizForm}${written}${chat}${heartbeat}`;
     return page(reply, lesson.title, body, ctx);
   });
 
@@ -131,6 +171,19 @@ export function lessonRoutes(app: FastifyInstance, web: Web, { db, tutor, heartb
       return valid ? [{ questionId: q.id, choice, correct: choice === q.answer }] : [];
     });
     await progress.saveQuiz(ctx.user.id, found.lesson.id, answers);
+    return reply.redirect(`/lessons/${found.lesson.id}`, 303);
+  });
+
+  // The answer is committed before the redirect acknowledges it; grading happens in the background.
+  app.post('/lessons/:id/answers', async (request, reply) => {
+    const ctx = guard(request, reply, ['student']);
+    if (!ctx) return reply;
+    const found = await openLesson(request, reply, ctx);
+    if (!found) return reply;
+    for (const q of grading.questionsOf(found.lesson.id)) {
+      const answer = field(request.body, `t${q.id}`).trim();
+      if (answer !== '') await grading.submit(ctx.user.id, q.id, answer);
+    }
     return reply.redirect(`/lessons/${found.lesson.id}`, 303);
   });
 }
