@@ -1,38 +1,72 @@
 // Admin dashboard: polls /admin/stats.json every 2 s and redraws small uPlot charts (served locally).
+// Each chart lists its series as [label, pick(point)]; the CPU chart has one series per cluster of the board.
+const colors = ['#37b', '#c52', '#2a7', '#a3b'];
 const charts = [
-  { id: 'cpu', label: 'CPU % (this worker)', pick: (s) => s.cpuPercent },
-  { id: 'temp', label: 'SoC °C', pick: (s) => s.socTempC ?? 0 },
-  { id: 'mem', label: 'RSS MB', pick: (s) => s.rssBytes / 1048576 },
-  { id: 'p95', label: 'latency p95 ms', pick: (s) => s.latency.p95 },
-  { id: 'users', label: 'active users', pick: (s) => s.activeUsers },
-  { id: 'cache', label: 'cache hit ratio', pick: (s) => s.cacheHitRatio ?? 0 },
-  { id: 'ai', label: 'AI queue depth', pick: (s) => s.aiQueued ?? 0 },
+  { id: 'cpu', series: (p) => p.clusters.map((c, i) => [`CPU ${c.name} %`, (q) => q.clusters[i]?.busyPercent ?? 0]) },
+  { id: 'temp', series: () => [['SoC °C', (p) => p.socTempC ?? 0]] },
+  {
+    id: 'mem',
+    series: () => [
+      ['memory used %', (p) => p.memoryPercent ?? 0],
+      ['worker RSS MB', (p) => p.rssBytes / 1048576],
+    ],
+  },
+  {
+    id: 'latency',
+    series: () => [
+      ['latency p50 ms', (p) => p.latency.p50],
+      ['latency p95 ms', (p) => p.latency.p95],
+    ],
+  },
+  { id: 'users', series: () => [['active users', (p) => p.activeUsers]] },
+  { id: 'cache', series: () => [['cache hit ratio', (p) => p.cacheHitRatio ?? 0]] },
+  { id: 'ai', series: () => [['AI queue depth', (p) => p.aiQueued ?? 0]] },
+  { id: 'ttft', series: () => [['AI time to first token p95 ms', (p) => p.aiTtftMs ?? 0]] },
 ];
 const times = [];
-const values = charts.map(() => []);
-const plots = charts.map((chart) => {
-  const box = document.getElementById(chart.id);
-  const width = Math.min(box.clientWidth || 320, 480);
-  return new uPlot(
-    { width, height: 140, series: [{}, { label: chart.label, stroke: '#37b', width: 2 }] },
-    [[], []],
-    box,
+let plots;
+
+function build(point) {
+  return charts.map((chart) => {
+    const series = chart.series(point);
+    const box = document.getElementById(chart.id);
+    const options = {
+      width: Math.min(box.clientWidth || 320, 480),
+      height: 140,
+      series: [{}, ...series.map(([label], i) => ({ label, stroke: colors[i % colors.length], width: 2 }))],
+    };
+    const values = series.map(() => []);
+    return { series, values, plot: new uPlot(options, [[], ...values], box) };
+  });
+}
+
+function showAlerts(alerts) {
+  const list = document.getElementById('alerts');
+  const items = alerts.length === 0 ? ['none'] : alerts.map((a) => `${a.level}: ${a.metric} at ${a.value.toFixed(1)}`);
+  list.replaceChildren(
+    ...items.map((text) => {
+      const item = document.createElement('li');
+      item.textContent = text;
+      return item;
+    }),
   );
-});
+}
+
 async function tick() {
   try {
-    const snapshot = await (await fetch('/admin/stats.json', { credentials: 'same-origin' })).json();
-    times.push(snapshot.t / 1000);
-    charts.forEach((chart, i) => {
-      values[i].push(chart.pick(snapshot));
-    });
-    if (times.length > 300) {
-      times.shift();
-      for (const v of values) v.shift();
+    const point = await (await fetch('/admin/stats.json', { credentials: 'same-origin' })).json();
+    plots ??= build(point);
+    times.push(point.t / 1000);
+    const full = times.length > 300;
+    if (full) times.shift();
+    for (const chart of plots) {
+      chart.series.forEach(([, pick], i) => {
+        chart.values[i].push(pick(point));
+        if (full) chart.values[i].shift();
+      });
+      chart.plot.setData([times, ...chart.values]);
     }
-    plots.forEach((plot, i) => {
-      plot.setData([times, values[i]]);
-    });
+    showAlerts(point.alerts);
   } catch {
     // A missed sample (worker restarting) just leaves a gap.
   }

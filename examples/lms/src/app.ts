@@ -8,7 +8,7 @@ import { createContent } from './content.js';
 import { type Db, openDb } from './db.js';
 import { createGrading } from './grading.js';
 import { createHeartbeats } from './heartbeats.js';
-import { createMetrics } from './metrics.js';
+import { createMonitoring, type Monitoring } from './monitoring.js';
 import { createProgress } from './progress.js';
 import { accountRoutes } from './routes/account.js';
 import { adminRoutes } from './routes/admin.js';
@@ -28,6 +28,7 @@ const maxBodyBytes = 64 * 1024;
 export interface LmsApp {
   app: FastifyInstance;
   db: Db;
+  monitoring: Monitoring;
   close(): Promise<void>;
 }
 
@@ -43,7 +44,6 @@ export function buildApp(config: Config): LmsApp {
   const heartbeats = createHeartbeats(storage, config.perf);
   const uploads = createUploads(db, mediaDir);
   const grading = createGrading({ db, storage, ai: tutor });
-  const metrics = createMetrics({ cache: content, ai: tutor, writeBehind: heartbeats });
   const app = Fastify({ bodyLimit: maxBodyBytes, trustProxy: true });
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
@@ -57,9 +57,9 @@ export function buildApp(config: Config): LmsApp {
   });
 
   const web = createWeb(app, auth, db, content);
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'other';
-    metrics.record(request.method, route, reply.statusCode, reply.elapsedTime, web.ctxOf(request)?.sid);
+  const monitoring = createMonitoring(app, {
+    sources: { cache: content, ai: tutor, writeBehind: heartbeats, db: storage },
+    session: (request) => web.ctxOf(request)?.sid,
   });
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -71,7 +71,7 @@ export function buildApp(config: Config): LmsApp {
   courseRoutes(app, web, db, content);
   lessonRoutes(app, web, { db, tutor, heartbeats, progress, grading });
   teacherRoutes(app, web, storage, uploads);
-  adminRoutes(app, web, { db, content, tutor, heartbeats, metrics });
+  adminRoutes(app, web, { db, content, tutor, heartbeats, monitoring });
   fileRoutes(app, web, mediaDir);
   gradingRoutes(app, web, grading);
   app.get('/healthz', async () => ({ ok: true }));
@@ -79,6 +79,7 @@ export function buildApp(config: Config): LmsApp {
   return {
     app,
     db,
+    monitoring,
     async close() {
       await app.close();
       await uploads.drain();
@@ -86,6 +87,7 @@ export function buildApp(config: Config): LmsApp {
       await heartbeats.close();
       await content.close();
       await storage.close();
+      await monitoring.close();
       db.close();
     },
   };

@@ -4,6 +4,7 @@ import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { openDb } from './db.js';
 import { startUpkeep } from './maintenance.js';
+import { serveClusterMetrics } from './monitoring.js';
 import { demoLogins, seedIfEmpty } from './seed.js';
 import { defaultWorkers } from './workers.js';
 
@@ -16,6 +17,7 @@ if (cluster.isPrimary) {
   db.close();
   // PILMS_PERF=off keeps the baseline's default journal mode, so no tuned connection (nor its upkeep) there.
   const upkeep = config.perf ? startUpkeep(config) : undefined;
+  await serveClusterMetrics();
   const workers = defaultWorkers();
   let stopping = false;
   for (let i = 0; i < workers; i++) cluster.fork();

@@ -236,8 +236,8 @@ describe('monitoring', () => {
     await get('/');
     const reply = await lms.app.inject({ url: '/metrics', remoteAddress: '127.0.0.1' });
     expect(reply.statusCode).toBe(200);
-    expect(reply.body).toContain('pilms_lms_http_request_duration_seconds_bucket');
-    expect(reply.body).toMatch(/pilms_lms_package_stat\{source="cache",key="hits"\} \d/);
+    expect(reply.body).toMatch(/pilms_lms_requests_latency_p95 \d/);
+    expect(reply.body).toMatch(/pilms_lms_cache_hits \d/);
   });
 
   it('hides /metrics from anonymous clients coming through the proxy', async () => {

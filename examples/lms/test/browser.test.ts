@@ -93,7 +93,7 @@ describe('the LMS in a real browser', () => {
   it('draws the admin dashboard charts on non-empty canvases', async () => {
     const page = await signIn('admin@school.test', 'admin-demo');
     await page.goto(`${base}/admin/dashboard`);
-    await expect.poll(() => page.locator('canvas').count(), { timeout: 15_000 }).toBe(7);
+    await expect.poll(() => page.locator('canvas').count(), { timeout: 15_000 }).toBe(8);
     const painted = await page.locator('#cpu canvas').evaluate((element) => {
       const canvas = element as unknown as CanvasElement;
       const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);

@@ -5,7 +5,7 @@ import type { Content } from '../content.js';
 import type { Db } from '../db.js';
 import type { Heartbeats } from '../heartbeats.js';
 import { html } from '../html.js';
-import type { Metrics } from '../metrics.js';
+import type { Monitoring } from '../monitoring.js';
 import type { Tutor } from '../tutor.js';
 import type { Web } from '../web.js';
 
@@ -19,14 +19,14 @@ export interface AdminDeps {
   content: Content;
   tutor: Tutor;
   heartbeats: Heartbeats;
-  metrics: Metrics;
+  monitoring: Monitoring;
 }
 
 /** The admin overview, the live monitor dashboard, its JSON feed, `/metrics` and the chart library. */
 export function adminRoutes(
   app: FastifyInstance,
   web: Web,
-  { db, content, tutor, heartbeats, metrics }: AdminDeps,
+  { db, content, tutor, heartbeats, monitoring }: AdminDeps,
 ): void {
   const { guard, page } = web;
   const counts = db.prepare(
@@ -51,14 +51,19 @@ export function adminRoutes(
   app.get('/admin/dashboard', async (request, reply) => {
     const ctx = guard(request, reply, ['admin']);
     if (!ctx) return reply;
-    const boxes = ['cpu', 'temp', 'mem', 'p95', 'users', 'cache', 'ai'].map(
+    const boxes = ['cpu', 'temp', 'mem', 'latency', 'users', 'cache', 'ai', 'ttft'].map(
       (id) => html`<div id="${id}" class="chart"></div>`,
     );
+    const report = monitoring.report();
+    const bottlenecks = report.bottlenecks.length > 0 ? report.bottlenecks.join(', ') : 'none found';
     return page(
       reply,
       'Monitor',
-      html`<link rel="stylesheet" href="/vendor/uPlot.min.css"><p>Live, one sample every 2 s (this worker).</p>${boxes}
-<p><a href="/metrics">Prometheus metrics</a></p>
+      html`<link rel="stylesheet" href="/vendor/uPlot.min.css"><p>Live, one sample every 2 s; requests and caches
+are those of the worker that answers.</p><h2>Alerts</h2><ul id="alerts"><li>none</li></ul>${boxes}
+<h2>Report of the last hour</h2><p>Bottleneck: ${bottlenecks}</p><ul id="recommendations">${report.recommendations.map(
+        (r) => html`<li>${r}</li>`,
+      )}</ul><p><a href="/metrics">Prometheus metrics</a></p>
 <script src="/vendor/uPlot.iife.min.js" defer></script><script src="/static/dashboard.js" defer></script>`,
       ctx,
     );
@@ -67,14 +72,15 @@ export function adminRoutes(
   app.get('/admin/stats.json', async (request, reply) => {
     if (!guard(request, reply, ['admin'])) return reply;
     reply.header('cache-control', 'no-store');
-    return metrics.snapshot();
+    return monitoring.point();
   });
 
   // Prometheus scrapes from the board itself; through nginx (X-Forwarded-For set) only an admin may read it.
   app.get('/metrics', async (request, reply) => {
     const local = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(request.socket.remoteAddress ?? '');
     if (!(local && request.headers['x-forwarded-for'] === undefined) && !guard(request, reply, ['admin'])) return reply;
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    const { contentType, text } = await monitoring.prometheus();
+    return reply.type(contentType).send(text);
   });
 
   app.get('/vendor/:name', async (request, reply) => {

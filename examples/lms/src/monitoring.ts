@@ -1,0 +1,169 @@
+import cluster from 'node:cluster';
+import {
+  type AlertEvent,
+  createMonitor,
+  createProcessMonitor,
+  createSystemCollector,
+  flattenStats,
+  type Monitor,
+  type PerformanceReport,
+  type StatsSource,
+} from '@pilms/monitor';
+import { createClusterAggregator, serveWorkerMetrics } from '@pilms/monitor/cluster';
+import { trackFastify } from '@pilms/monitor/fastify';
+import { createPrometheusExporter, type PrometheusExporter } from '@pilms/monitor/prometheus';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+/** One point of the admin dashboard's live charts. */
+export interface DashboardPoint {
+  t: number;
+  /** Busy % per CPU cluster (`little`, `big`, or `all` on uniform CPUs). */
+  clusters: { name: string; busyPercent: number }[];
+  socTempC: number | null;
+  memoryPercent: number | null;
+  rssBytes: number;
+  /** Request latency of this worker over its last 1,024 requests. */
+  latency: { p50: number; p95: number; p99: number };
+  activeUsers: number;
+  cacheHitRatio: number | null;
+  aiQueued: number | null;
+  /** Time to the tutor's first token (p95), when the AI queue reports it. */
+  aiTtftMs: number | null;
+  alerts: AlertEvent[];
+}
+
+/** The monitor of one worker, its dashboard feed and its Prometheus text. */
+export interface Monitoring {
+  monitor: Monitor;
+  point(): Promise<DashboardPoint>;
+  report(): PerformanceReport;
+  /** Prometheus text: every worker's metrics (labelled `worker`) in a cluster, else this process's. */
+  prometheus(): Promise<{ contentType: string; text: string }>;
+  close(): Promise<void>;
+}
+
+/** Source names the dashboard reads; any other source is only exported and recorded. */
+export interface MonitoredSources extends Record<string, StatsSource> {
+  cache: StatsSource;
+  ai: StatsSource;
+}
+
+const requestKind = 'pilms-lms:metrics';
+const replyKind = 'pilms-lms:metrics-reply';
+const metricsTimeoutMs = 5000;
+const sourceMetrics = { aiQueueDepth: 'ai_queued_interactive' };
+const thresholds = { aiQueueDepth: { warning: 10, critical: 20 } };
+
+// The AI queue's stats() may group by priority class either way round (`queued.interactive` or
+// `interactive.queued`), so the dashboard reads its flattened leaves by name.
+function aiFigures(ai: object): { queued: number | null; ttftMs: number | null } {
+  const leaves = flattenStats(ai, 'ai');
+  const top = leaves.filter((leaf) => leaf.name.startsWith('ai_queued_'));
+  const depths = top.length > 0 ? top : leaves.filter((leaf) => leaf.name.endsWith('_queued'));
+  const ttft = leaves.filter((leaf) => /ttft_seconds_p95$/.test(leaf.name));
+  const interactive = ttft.find((leaf) => leaf.name.includes('interactive')) ?? ttft[0];
+  return {
+    queued: depths.length === 0 ? null : depths.reduce((sum, leaf) => sum + leaf.value, 0),
+    ttftMs: interactive ? interactive.value * 1000 : null,
+  };
+}
+
+/**
+ * Wires `@pilms/monitor` into the app: requests tracked by route pattern, the sources' `stats()` read every second
+ * into thresholds and history, and the Prometheus exporter over the same sources plus system and process gauges.
+ */
+export function createMonitoring(
+  app: FastifyInstance,
+  options: { sources: MonitoredSources; session(request: FastifyRequest): string | undefined },
+): Monitoring {
+  const monitor = createMonitor({ sources: options.sources, sourceMetrics, thresholds: { thresholds } });
+  const requests = monitor.requests;
+  if (requests) trackFastify(app, requests, { session: options.session });
+  monitor.start();
+  let exporter: Promise<PrometheusExporter> | undefined;
+  let stopRefresh: (() => void) | undefined;
+
+  function localExporter(): Promise<PrometheusExporter> {
+    exporter ??= createPrometheusExporter({
+      prefix: 'pilms_lms',
+      system: createSystemCollector(),
+      process: createProcessMonitor(),
+      sources: { ...options.sources, ...(requests && { requests }) },
+    }).then(async (created) => {
+      if (cluster.isWorker) {
+        created.registry.setDefaultLabels({ worker: String(cluster.worker?.id) });
+        stopRefresh = await serveWorkerMetrics(created);
+      }
+      return created;
+    });
+    return exporter;
+  }
+  // In a worker the primary's aggregator asks every worker over IPC, so register before the first scrape.
+  if (cluster.isWorker) void localExporter();
+
+  return {
+    monitor,
+    async point() {
+      const snapshot = monitor.snapshot() ?? (await monitor.tick());
+      const live = requests?.stats();
+      const hitRatio = (options.sources.cache.stats() as { hitRatio?: unknown }).hitRatio;
+      const ai = aiFigures(options.sources.ai.stats());
+      return {
+        t: snapshot.time,
+        clusters: (snapshot.system.cpu?.clusters ?? []).map((c) => ({ name: c.name, busyPercent: c.busyPercent })),
+        socTempC: snapshot.system.thermal.hottestC ?? null,
+        memoryPercent: snapshot.system.memory?.usedPercent ?? null,
+        rssBytes: snapshot.process.rssBytes,
+        latency: live?.latency ?? { p50: 0, p95: 0, p99: 0 },
+        activeUsers: live?.activeUsers ?? 0,
+        cacheHitRatio: typeof hitRatio === 'number' ? hitRatio : null,
+        aiQueued: ai.queued,
+        aiTtftMs: ai.ttftMs,
+        alerts: monitor.alerts(),
+      };
+    },
+    report: () => monitor.report({ periodMs: 3_600_000 }),
+    async prometheus() {
+      const local = await localExporter();
+      return { contentType: local.contentType, text: cluster.isWorker ? await askPrimary() : await local.metrics() };
+    },
+    async close() {
+      stopRefresh?.();
+      await monitor.close();
+    },
+  };
+}
+
+let nextRequest = 0;
+
+/** Asks the primary for the metrics of every worker (see {@link serveClusterMetrics}). */
+function askPrimary(): Promise<string> {
+  const id = nextRequest++;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      process.off('message', onMessage);
+      reject(new Error('The cluster primary did not answer the metrics request; is serveClusterMetrics() running?'));
+    }, metricsTimeoutMs);
+    const onMessage = (message: { kind?: string; id?: number; text?: string; error?: string }) => {
+      if (message?.kind !== replyKind || message.id !== id) return;
+      clearTimeout(timer);
+      process.off('message', onMessage);
+      if (message.error === undefined) resolve(message.text ?? '');
+      else reject(new Error(message.error));
+    };
+    process.on('message', onMessage);
+    process.send?.({ kind: requestKind, id });
+  });
+}
+
+/** In the cluster primary: answers workers' `/metrics` requests with every worker's metrics aggregated. */
+export async function serveClusterMetrics(): Promise<void> {
+  const aggregator = await createClusterAggregator();
+  cluster.on('message', (worker, message: { kind?: string; id?: number }) => {
+    if (message?.kind !== requestKind) return;
+    aggregator.metrics().then(
+      (text) => worker.isConnected() && worker.send({ kind: replyKind, id: message.id, text }),
+      (error: Error) => worker.isConnected() && worker.send({ kind: replyKind, id: message.id, error: error.message }),
+    );
+  });
+}

@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type LmsApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import type { DashboardPoint } from '../src/monitoring.js';
+import { seededDataDir } from './seeded.js';
+
+let lms: LmsApp;
+let cookie: string;
+
+beforeAll(async () => {
+  lms = buildApp(loadConfig({ DATA_DIR: await seededDataDir('pilms-lms-dashboard-') }));
+  const reply = await lms.app.inject({
+    method: 'POST',
+    url: '/login',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'email=admin%40school.test&password=admin-demo',
+  });
+  cookie = String(reply.headers['set-cookie']).split(';')[0] as string;
+});
+
+afterAll(async () => {
+  await lms.close();
+});
+
+describe('the monitor dashboard fed by @pilms/monitor', () => {
+  it('gives each chart its figure: CPU per cluster, memory, latency, active users, cache and AI queue', async () => {
+    for (const url of ['/courses/1', '/courses/1', '/lessons/1']) await lms.app.inject({ url, headers: { cookie } });
+    const point = (await lms.app.inject({ url: '/admin/stats.json', headers: { cookie } })).json() as DashboardPoint;
+    expect(point.clusters.length).toBeGreaterThan(0);
+    for (const cluster of point.clusters) expect(cluster.busyPercent).toBeGreaterThanOrEqual(0);
+    expect(point.memoryPercent).toBeGreaterThan(0);
+    expect(point.rssBytes).toBeGreaterThan(0);
+    expect(point.latency.p95).toBeGreaterThanOrEqual(point.latency.p50);
+    expect(point.activeUsers).toBe(1);
+    expect(point.cacheHitRatio).toBeGreaterThan(0);
+    expect(point.aiQueued).toBe(0);
+    expect(Array.isArray(point.alerts)).toBe(true);
+  });
+
+  it('records request latency by route pattern, not by URL', async () => {
+    await lms.app.inject({ url: '/courses/2', headers: { cookie } });
+    const { requests } = lms.monitoring.monitor.snapshot() ?? (await lms.monitoring.monitor.tick());
+    expect(Object.keys(requests?.routes ?? {})).toContain('GET /courses/:id');
+    expect(Object.keys(requests?.routes ?? {})).not.toContain('GET /courses/2');
+  });
+
+  it('renders the current alerts and the report with its bottleneck and recommendations', async () => {
+    const page = (await lms.app.inject({ url: '/admin/dashboard', headers: { cookie } })).body;
+    expect(page).toContain('<ul id="alerts">');
+    expect(page).toMatch(/Bottleneck: [a-z-, ]+</);
+    expect(page).toContain('<ul id="recommendations">');
+    expect(page.match(/class="chart"/g)).toHaveLength(8);
+  });
+});
