@@ -3,7 +3,7 @@
 import { createAiQueue } from '@pilms/ai-queue';
 import { Ollama } from 'ollama';
 import { startOllamaSimulator } from '../test/support/ollama-simulator/index.js';
-import { type Classroom, type Contender, runClassroom } from './ai-queue/classroom.js';
+import { type Classroom, type Contender, runClassroom, schedule } from './ai-queue/classroom.js';
 import { writeReport } from './support/report.js';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -11,11 +11,13 @@ const classroom: Classroom = {
   students: 45,
   gradings: quick ? 60 : 300,
   thinkMs: [20_000, 60_000],
+  horizonMs: Number(process.env.BENCH_HORIZON_MS ?? 240_000),
   abandonEvery: 10,
   abandonAfterMs: 3_000,
-  capMs: 3_600_000,
-  timeScale: quick ? 200 : 50,
+  timeScale: Number(process.env.BENCH_TIME_SCALE ?? (quick ? 20 : 10)),
+  seed: 42,
 };
+const arrivals = schedule(classroom);
 
 const quantile = (values: number[], q: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -25,7 +27,7 @@ const median = (values: number[]) => quantile(values, 0.5);
 
 const contenders: Contender[] = ['direct ollama (FIFO)', '@pilms/ai-queue'];
 const results = new Map<Contender, Awaited<ReturnType<typeof runClassroom>>>();
-for (const contender of contenders) results.set(contender, await runClassroom(contender, classroom));
+for (const contender of contenders) results.set(contender, await runClassroom(contender, classroom, arrivals));
 const fifo = results.get('direct ollama (FIFO)');
 const classroomRows = contenders.map((name) => {
   const r = results.get(name);
@@ -38,8 +40,9 @@ const classroomRows = contenders.map((name) => {
     'p95 vs FIFO': +(quantile(fifo.ttft, 0.95) / quantile(r.ttft, 0.95)).toFixed(2),
     'grading done s': Math.round(r.gradingDoneMs / 1000),
     'grading vs FIFO': +(r.gradingDoneMs / fifo.gradingDoneMs).toFixed(2),
+    'all work done s': Math.round(r.allDoneMs / 1000),
     'model swaps': r.swaps,
-    'abandoned chats still served': r.abandonedServed,
+    'abandoned chats still served': r.wasted,
   };
 });
 

@@ -6,18 +6,25 @@ import { startOllamaSimulator } from '../../test/support/ollama-simulator/index.
 export interface Classroom {
   students: number;
   gradings: number;
+  /** Think time between two chats of one student, uniform in this range. */
   thinkMs: [number, number];
-  /** Every n-th student chat is abandoned (tab closed) after `abandonAfterMs` of waiting. */
+  /** Students send chats until this model time; the schedule is fixed in advance, identical for every contender. */
+  horizonMs: number;
+  /** Every n-th chat of the schedule is abandoned (tab closed) after `abandonAfterMs`. */
   abandonEvery: number;
   abandonAfterMs: number;
-  capMs: number;
   timeScale: number;
+  seed: number;
 }
 
 export type Contender = 'direct ollama (FIFO)' | '@pilms/ai-queue';
 
-/** Ask for a chat stream; resolves to the first chunk's arrival or rejects on abort. */
-type Send = (kind: 'chat' | 'grade', user: string, signal: AbortSignal) => Promise<AsyncIterable<unknown>>;
+/** A chat of the schedule: when (model time) and who. */
+interface Arrival {
+  at: number;
+  student: number;
+  abandon: boolean;
+}
 
 function seeded(seed: number): () => number {
   let state = seed;
@@ -27,106 +34,104 @@ function seeded(seed: number): () => number {
   };
 }
 
+/**
+ * Open-loop arrivals: each student's first chat at a random time within one think time, then one per think time.
+ * Drawn once from a seeded generator, so both contenders face the same chats at the same times whatever their speed.
+ */
+export function schedule(c: Classroom): Arrival[] {
+  const random = seeded(c.seed);
+  const think = () => c.thinkMs[0] + random() * (c.thinkMs[1] - c.thinkMs[0]);
+  const arrivals: Omit<Arrival, 'abandon'>[] = [];
+  for (let student = 0; student < c.students; student++)
+    for (let at = random() * c.thinkMs[1]; at < c.horizonMs; at += think()) arrivals.push({ at, student });
+  arrivals.sort((a, b) => a.at - b.at);
+  return arrivals.map((a, i) => ({ ...a, abandon: (i + 1) % c.abandonEvery === 0 }));
+}
+
 const tutor = 'qwen2.5:1.5b';
 const grader = 'llama3.2:1b';
-const chatRequest = (user: string) => ({
+const chatRequest = (student: number) => ({
   model: tutor,
-  messages: [{ role: 'user' as const, content: `${user}: why is the sky blue?` }],
+  messages: [{ role: 'user' as const, content: `student${student}: why is the sky blue?` }],
   options: { num_predict: 20 },
+  stream: true as const,
 });
-const gradeRequest = (user: string) => ({
+const gradeRequest = (i: number) => ({
   model: grader,
-  prompt: `Grade this answer: ${user} photosynthesis makes sugar`,
+  prompt: `Grade this answer: answer${i} photosynthesis makes sugar`,
   options: { num_predict: 12 },
+  stream: true as const,
 });
 
-export async function runClassroom(contender: Contender, c: Classroom) {
+type Send = (kind: 'chat' | 'grade', index: number, signal: AbortSignal) => Promise<AsyncIterable<unknown>>;
+
+export async function runClassroom(contender: Contender, c: Classroom, arrivals: Arrival[]) {
   const sim = await startOllamaSimulator({ timeScale: c.timeScale, parallel: 2, maxLoadedModels: 1 });
-  // Aging is wall-clock time, so it is scaled like the model's time.
+  // Aging and the affinity bound are wall-clock times, so they are scaled like the model's time.
   const queue = createAiQueue({
     host: sim.host,
     concurrency: 2,
     agingMs: 30_000 / c.timeScale,
+    maxAffinityWaitMs: 10_000 / c.timeScale,
+    pollIntervalMs: 5_000 / c.timeScale,
     maxQueued: { background: 500 },
   });
+  const client = new Ollama({ host: sim.host });
   const send: Send =
     contender === '@pilms/ai-queue'
-      ? (kind, user, signal) =>
+      ? (kind, i, signal) =>
           kind === 'chat'
-            ? queue.chat({ ...chatRequest(user), stream: true }, { priority: 'interactive', user, signal })
-            : queue.generate(
-                { ...gradeRequest(user), stream: true },
-                { priority: 'background', user: 'teacher', signal },
-              )
+            ? queue.chat(chatRequest(i), { priority: 'interactive', user: `student${i}`, signal })
+            : queue.generate(gradeRequest(i), { priority: 'background', user: 'teacher', signal })
       : // The naive app calls Ollama directly and does not wire the closed tab to the request.
-        (kind, user) => {
-          const client = new Ollama({ host: sim.host });
-          return kind === 'chat'
-            ? client.chat({ ...chatRequest(user), stream: true })
-            : client.generate({ ...gradeRequest(user), stream: true });
-        };
+        (kind, i) => (kind === 'chat' ? client.chat(chatRequest(i)) : client.generate(gradeRequest(i)));
   const scale = c.timeScale;
   const start = Date.now();
   const modelNow = () => (Date.now() - start) * scale;
   const ttft: number[] = [];
-  let gradingDoneMs = Number.NaN;
-  let wastedTokens = 0;
-  let chats = 0;
-  let stop = false;
+  let wasted = 0;
 
-  const consume = async (stream: AsyncIterable<unknown>, onFirst: () => void) => {
-    let first = true;
-    for await (const _ of stream) {
-      if (first) onFirst();
-      first = false;
-    }
-  };
-
-  const grading = (async () => {
-    await Promise.all(
-      Array.from({ length: c.gradings }, (_, i) =>
-        send('grade', `answer${i}`, new AbortController().signal).then((s) => consume(s, () => {})),
-      ),
-    );
-    gradingDoneMs = modelNow();
-  })();
-
-  const student = async (id: number) => {
-    const random = seeded(id + 1);
-    while (!stop && modelNow() < c.capMs) {
-      await new Promise((r) => setTimeout(r, (c.thinkMs[0] + random() * (c.thinkMs[1] - c.thinkMs[0])) / scale));
-      if (stop) return;
-      chats++;
-      const abandon = chats % c.abandonEvery === 0;
-      const controller = new AbortController();
-      const sent = Date.now();
-      let gotFirst = false;
-      const timer = abandon ? setTimeout(() => controller.abort(), c.abandonAfterMs / scale) : undefined;
-      try {
-        await consume(await send('chat', `student${id}`, controller.signal), () => {
-          gotFirst = true;
-          if (abandon && controller.signal.aborted) wastedTokens++;
-          else if (!abandon) ttft.push((Date.now() - sent) * scale);
-        });
-      } catch {
-        // abandoned chats end in a cancellation
+  const grading = Promise.all(
+    Array.from({ length: c.gradings }, async (_, i) => {
+      for await (const _chunk of await send('grade', i, new AbortController().signal)) {
+        // read to the end
       }
-      clearTimeout(timer);
-      if (abandon && controller.signal.aborted && gotFirst) wastedTokens++;
+    }),
+  ).then(modelNow);
+
+  const chat = async (arrival: Arrival) => {
+    const wait = arrival.at / scale - (Date.now() - start);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const controller = new AbortController();
+    const timer = arrival.abandon ? setTimeout(() => controller.abort(), c.abandonAfterMs / scale) : undefined;
+    let first = true;
+    let afterLeaving = false;
+    try {
+      for await (const _ of await send('chat', arrival.student, controller.signal)) {
+        if (first && !arrival.abandon) ttft.push(modelNow() - arrival.at);
+        first = false;
+        if (controller.signal.aborted) afterLeaving = true;
+      }
+    } catch {
+      // abandoned chats end in a cancellation with the queue
     }
+    clearTimeout(timer);
+    if (afterLeaving) wasted++;
   };
-  const students = Array.from({ length: c.students }, (_, i) => student(i));
-  await grading;
-  stop = true;
-  await Promise.all(students);
+  const chats = Promise.all(arrivals.map(chat)).then(modelNow);
+  const [gradingDoneMs, allDoneMs] = await Promise.all([grading, chats]);
   const stats = sim.stats();
+  const queueStats = queue.stats();
+  await queue.close();
   await sim.close();
   return {
     ttft,
     gradingDoneMs,
+    allDoneMs: Math.max(gradingDoneMs, allDoneMs),
     swaps: stats.swaps,
-    chats,
-    abandonedServed: wastedTokens,
+    chats: arrivals.length,
+    wasted,
     serverAborted: stats.aborted,
+    queueStats,
   };
 }

@@ -1,6 +1,9 @@
 import { Ollama } from 'ollama';
 import { ModelResidency, type ResidencyBudget } from './residency.js';
 
+/** A poll unanswered for this long marks the host down (a hung Ollama). */
+const pollTimeoutMs = 5_000;
+
 /** How a host is watched. */
 export interface HostOptions {
   url: string;
@@ -8,29 +11,38 @@ export interface HostOptions {
   /** Requests sent to this host at once. */
   slots: number;
   budget: ResidencyBudget;
-  /** `/api/ps` is polled this often, ms (and after each request finishes). */
-  psIntervalMs: number;
+  /** Health (`/api/version`) and loaded models (`/api/ps`) are polled this often, ms, and after each request. */
+  pollIntervalMs: number;
+  /** First re-probe delay of a host marked down, doubling up to `pollIntervalMs`. */
+  probeBaseMs: number;
 }
 
 /**
- * One Ollama host: its slots, what it has loaded (polled from `/api/ps`), and its counters. A poll in flight is not
- * doubled: a request finishing meanwhile marks the view stale and one more poll follows.
+ * One Ollama host: its slots, health, installed models (`/api/tags`), what it has loaded (`/api/ps`) and its
+ * counters. A poll in flight is not doubled: a request finishing meanwhile marks the view stale and one more follows.
+ * A host that fails is marked down and re-probed with a doubling delay until it answers again.
  */
 export class Host {
   readonly residency: ModelResidency;
   inFlight = 0;
   completed = 0;
   failures = 0;
+  up = true;
+  /** Installed models from `/api/tags`; `undefined` until read. */
+  installed: Set<string> | undefined;
   private polling = false;
   private stale = false;
   private timer: NodeJS.Timeout | undefined;
-  private sizesKnown = false;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private probeDelayMs: number;
+  private closed = false;
 
   constructor(
     readonly options: HostOptions,
     private readonly onChange: () => void,
   ) {
     this.residency = new ModelResidency(options.budget);
+    this.probeDelayMs = options.probeBaseMs;
   }
 
   get url(): string {
@@ -39,6 +51,12 @@ export class Host {
 
   hasFreeSlot(): boolean {
     return this.inFlight < this.options.slots;
+  }
+
+  /** Whether the host has `model` installed, as far as known (unknown lists count as yes). */
+  has(model: string): boolean {
+    if (!this.installed) return true;
+    return this.installed.has(model) || this.installed.has(`${model}:latest`);
   }
 
   /** An ollama client whose requests end when `signal` fires. */
@@ -51,20 +69,31 @@ export class Host {
     });
   }
 
-  /** Starts polling `/api/ps` (idempotent); the timer does not keep the process alive. */
+  /** Starts polling (idempotent); the timers never keep the process alive. */
   watch(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => this.poll(), this.options.psIntervalMs);
+    if (this.timer || this.closed) return;
+    this.timer = setInterval(() => this.poll(), this.options.pollIntervalMs);
     this.timer.unref();
     this.poll();
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
+    clearTimeout(this.probeTimer);
     this.timer = undefined;
   }
 
-  /** Re-reads `/api/ps`; failures leave the local view as it is. */
+  /** Marks the host down after a failed request and schedules re-probes. */
+  markDown(): void {
+    if (this.up) {
+      this.up = false;
+      this.probeDelayMs = this.options.probeBaseMs;
+    }
+    this.scheduleProbe();
+  }
+
+  /** Re-reads health and `/api/ps`; a failure marks the host down. */
   poll(): void {
     if (this.polling) {
       this.stale = true;
@@ -72,7 +101,10 @@ export class Host {
     }
     this.polling = true;
     void this.read()
-      .catch(() => undefined)
+      .then(
+        () => this.markUp(),
+        () => this.markDown(),
+      )
       .finally(() => {
         this.polling = false;
         if (this.stale) {
@@ -82,12 +114,32 @@ export class Host {
       });
   }
 
+  private markUp(): void {
+    if (this.up) return;
+    this.up = true;
+    clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
+    this.onChange();
+  }
+
+  private scheduleProbe(): void {
+    if (this.probeTimer || this.closed) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      this.probeDelayMs = Math.min(this.probeDelayMs * 2, this.options.pollIntervalMs);
+      this.poll();
+    }, this.probeDelayMs);
+    this.probeTimer.unref();
+  }
+
   private async read(): Promise<void> {
-    const client = this.client(AbortSignal.timeout(this.options.psIntervalMs));
-    if (!this.sizesKnown) {
+    // Short poll intervals must not turn a slow answer into a host marked down.
+    const client = this.client(AbortSignal.timeout(Math.max(this.options.pollIntervalMs, pollTimeoutMs)));
+    await client.version();
+    if (!this.installed) {
       const tags = await client.list();
       this.residency.learnSizes(tags.models.map((m) => ({ name: m.name, size: m.size })));
-      this.sizesKnown = true;
+      this.installed = new Set(tags.models.map((m) => m.name));
     }
     const version = this.residency.version;
     const ps = await client.ps();

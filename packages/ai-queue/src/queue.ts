@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   ChatRequest,
   ChatResponse,
@@ -16,6 +18,7 @@ import {
 } from './errors.js';
 import { Host } from './host.js';
 import { type ClassCounter, type FinalTiming, QueueMetrics } from './metrics.js';
+import { HostRouter, type Routable } from './router.js';
 import { FairScheduler, type Priority, priorities, type Ticket } from './scheduler.js';
 import type { SlotLimiter } from './slot-limiter.js';
 
@@ -27,12 +30,16 @@ export interface CacheLike<V> {
 
 /** Options of {@link createAiQueue}. */
 export interface AiQueueOptions {
-  /** Ollama base URL. Default `http://127.0.0.1:11434`. */
+  /** Ollama base URL, the single-host shorthand of `hosts`. Default `http://127.0.0.1:11434`. */
   host?: string;
+  /** Several Ollama hosts (e.g. two boards); takes precedence over `host`. Default `[host]`. */
+  hosts?: string[];
   /** fetch used by the ollama client. Default the global fetch. */
   fetch?: typeof fetch;
-  /** Requests sent to Ollama at once; match OLLAMA_NUM_PARALLEL. Default 2. */
+  /** Requests sent at once over all hosts; with one host match OLLAMA_NUM_PARALLEL. Default 2. */
   concurrency?: number;
+  /** Requests sent to one host at once (its OLLAMA_NUM_PARALLEL). Default `concurrency`. */
+  concurrencyPerHost?: number;
   /** Queued requests per priority class before `QueueFullError`. Default 200 each. */
   maxQueued?: Partial<Record<Priority, number>>;
   /** Waiting this long promotes a queued request by one class. Default 30 000 ms. */
@@ -66,8 +73,14 @@ export interface AiQueueOptions {
   memoryBudgetBytes?: number;
   /** Resident size per model, bytes, for models Ollama has not reported yet. Default none. */
   modelSizes?: Record<string, number>;
-  /** How often `/api/ps` is polled to learn the loaded models (also after each request). Default 5 000 ms. */
-  psIntervalMs?: number;
+  /**
+   * How often each host's health (`/api/version`) and loaded models (`/api/ps`) are polled; `/api/ps` is also read
+   * after each request. A host that fails is marked down and re-probed sooner, from `retryBaseMs` doubling up to this.
+   * Default 5 000 ms.
+   */
+  pollIntervalMs?: number;
+  /** Conversations whose last host is remembered for KV-cache affinity. Default 10 000. */
+  maxConversations?: number;
 }
 
 /** Per-request options. */
@@ -82,6 +95,8 @@ export interface RequestOptions {
   deadline?: number;
   /** `false` bypasses the cache for this request. Default true. */
   cache?: boolean;
+  /** Conversation key: its requests go back to the host that served it last. Default, for chat: the first user message. */
+  conversation?: string;
 }
 
 /** Defaults of {@link createAiQueue}. */
@@ -96,12 +111,20 @@ export const defaults = {
   cacheTtlMs: 3_600_000,
   maxAffinityWaitMs: 10_000,
   maxLoadedModels: 1,
-  psIntervalMs: 5_000,
+  pollIntervalMs: 5_000,
+  maxConversations: 10_000,
 } as const;
 
-interface Job extends Ticket {
-  model: string;
+interface Job extends Ticket, Routable {
   start(host: Host): void;
+}
+
+/** What a request carries through queueing and its retries. */
+interface Attempt {
+  model: string;
+  conversation: string | undefined;
+  enqueuedAt: number;
+  retrying: boolean;
 }
 
 /** A slot taken for one request, on one host. */
@@ -117,9 +140,19 @@ function assertNumber(name: string, value: number, min: number): void {
     throw new TypeError(`Expected \`${name}\` to be a finite number >= ${min}, got ${value}`);
 }
 
-function isBusyOrDown(error: unknown): boolean {
-  const status = (error as { status_code?: number }).status_code;
-  return status === 503 || (status === undefined && error instanceof TypeError);
+function isBusy(error: unknown): boolean {
+  return (error as { status_code?: number }).status_code === 503;
+}
+
+function isDown(error: unknown): boolean {
+  return (error as { status_code?: number }).status_code === undefined && error instanceof TypeError;
+}
+
+/** The conversation of a chat: the caller's key, else a hash of the first user message. */
+function conversationOf(request: { messages?: { role: string; content: string }[] }, opts: RequestOptions) {
+  if (opts.conversation !== undefined) return opts.conversation;
+  const first = request.messages?.find((m) => m.role === 'user');
+  return first ? createHash('sha1').update(first.content).digest('base64url') : undefined;
 }
 
 function isDeterministic(options: unknown): boolean {
@@ -140,14 +173,20 @@ export function createAiQueue(options: AiQueueOptions = {}) {
   const cacheTtlMs = options.cacheTtlMs ?? defaults.cacheTtlMs;
   const maxAffinityWaitMs = options.maxAffinityWaitMs ?? defaults.maxAffinityWaitMs;
   const maxLoadedModels = options.maxLoadedModels ?? defaults.maxLoadedModels;
-  const psIntervalMs = options.psIntervalMs ?? defaults.psIntervalMs;
+  const pollIntervalMs = options.pollIntervalMs ?? defaults.pollIntervalMs;
+  const concurrencyPerHost = options.concurrencyPerHost ?? concurrency;
+  const maxConversations = options.maxConversations ?? defaults.maxConversations;
+  const urls = options.hosts ?? [options.host ?? defaults.host];
   assertNumber('concurrency', concurrency, 1);
   assertNumber('agingMs', agingMs, 1);
   assertNumber('retries', retries, 0);
   assertNumber('retryBaseMs', retryBaseMs, 0);
   assertNumber('maxAffinityWaitMs', maxAffinityWaitMs, 0);
   assertNumber('maxLoadedModels', maxLoadedModels, 1);
-  assertNumber('psIntervalMs', psIntervalMs, 1);
+  assertNumber('pollIntervalMs', pollIntervalMs, 1);
+  assertNumber('concurrencyPerHost', concurrencyPerHost, 1);
+  assertNumber('maxConversations', maxConversations, 0);
+  if (urls.length === 0) throw new TypeError('Expected `hosts` to list at least one Ollama URL, got []');
   if (options.memoryBudgetBytes !== undefined) assertNumber('memoryBudgetBytes', options.memoryBudgetBytes, 1);
   const reservedSlots = options.reservedSlots ?? defaults.reservedSlots;
   assertNumber('reservedSlots', reservedSlots, 0);
@@ -161,21 +200,27 @@ export function createAiQueue(options: AiQueueOptions = {}) {
   ) as Record<Priority, number>;
 
   const scheduler = new FairScheduler<Job>(agingMs);
-  const host = new Host(
-    {
-      url: options.host ?? defaults.host,
-      fetch: fetchImpl,
-      slots: concurrency,
-      budget: {
-        maxLoadedModels,
-        memoryBudgetBytes: options.memoryBudgetBytes,
-        modelSizes: options.modelSizes ?? {},
-      },
-      psIntervalMs,
-    },
-    () => pump(),
+  const hosts = urls.map(
+    (url) =>
+      new Host(
+        {
+          url,
+          fetch: fetchImpl,
+          slots: concurrencyPerHost,
+          budget: {
+            maxLoadedModels,
+            memoryBudgetBytes: options.memoryBudgetBytes,
+            modelSizes: options.modelSizes ?? {},
+          },
+          pollIntervalMs,
+          probeBaseMs: Math.max(1, retryBaseMs),
+        },
+        () => pump(),
+      ),
   );
-  host.watch();
+  const router = new HostRouter(hosts, maxConversations);
+  const sum = (of: (host: Host) => number) => hosts.reduce((total, host) => total + of(host), 0);
+  for (const host of hosts) host.watch();
   let running = 0;
   let runningBackground = 0;
   let serviceMs = 2000;
@@ -190,27 +235,37 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     const othersWaiting = scheduler.size('interactive') + scheduler.size('normal') > 0;
     const allowed =
       othersWaiting && runningBackground >= backgroundSlots ? (job: Job) => job.priority !== 'background' : () => true;
-    const urgent = scheduler.peek(now, allowed);
+    const accepts = (job: Job) => allowed(job) && router.accepts(target, job);
+    const urgent = scheduler.peek(now, accepts);
     if (!urgent) return undefined;
     const residency = target.residency;
     if (residency.isLoaded(urgent.ticket.model)) return urgent.ticket;
-    const affine = scheduler.peek(now, (job) => allowed(job) && residency.isLoaded(job.model));
+    const affine = scheduler.peek(now, (job) => accepts(job) && residency.isLoaded(job.model));
     const overdue = now - urgent.ticket.enqueuedAt >= maxAffinityWaitMs;
     if (affine && affine.rank <= urgent.rank && !overdue) return affine.ticket;
     return residency.canStart(urgent.ticket.model) ? urgent.ticket : undefined;
   }
 
   function pump(): void {
-    while (running < concurrency && host.hasFreeSlot()) {
+    while (running < concurrency) {
       const now = Date.now();
-      const job = nextFor(host, now);
-      if (!job) return;
+      let picked: { job: Job; host: Host } | undefined;
+      for (const host of router.free()) {
+        const job = nextFor(host, now);
+        if (job) {
+          picked = { job, host };
+          break;
+        }
+      }
+      if (!picked) return;
+      const { job, host } = picked;
       scheduler.take(job, now);
       running++;
       host.inFlight++;
       host.residency.started(job.model);
+      router.served(job.conversation, host);
       if (job.priority === 'background') runningBackground++;
-      metrics.waited(job.priority, now - job.enqueuedAt);
+      if (!job.retrying) metrics.waited(job.priority, now - job.enqueuedAt);
       job.start(host);
     }
   }
@@ -219,30 +274,50 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     return Math.ceil(((scheduler.size() + running) / concurrency) * serviceMs);
   }
 
-  /** Waits for a slot; resolves with the host and the slot's release function. */
-  function acquire(model: string, opts: RequestOptions, signal: AbortSignal): Promise<Slot> {
+  /** Rejects at once when the class queue is full or the estimated wait passes the deadline. */
+  function admit(opts: RequestOptions): void {
     const priority = opts.priority ?? 'normal';
     const queued = scheduler.size(priority);
     const estimate = estimateWaitMs();
     const tooLate = opts.deadline !== undefined && running >= concurrency && Date.now() + estimate > opts.deadline;
     if (queued >= maxQueued[priority] || tooLate) {
       metrics.count(priority, 'rejected');
-      return Promise.reject(new QueueFullError(priority, queued, estimate));
+      throw new QueueFullError(priority, queued, estimate);
     }
-    if (signal.aborted) return Promise.reject(new RequestCancelledError('queued', { cause: signal.reason }));
+  }
+
+  /**
+   * Why a queued request ended: its own signal is a cancellation; its deadline passing while no host is up is the
+   * hosts' unavailability.
+   */
+  function queuedAbortError(opts: RequestOptions, signal: AbortSignal): Error {
+    if (!opts.signal?.aborted && !router.anyUp())
+      return new OllamaUnavailableError(urls.join(', '), { cause: signal.reason });
+    return new RequestCancelledError('queued', { cause: signal.reason });
+  }
+
+  /** Waits for a slot; resolves with the host and the slot's release function. */
+  function acquire(attempt: Attempt, opts: RequestOptions, signal: AbortSignal): Promise<Slot> {
+    const priority = opts.priority ?? 'normal';
+    const { model } = attempt;
+    if (signal.aborted) {
+      const error = queuedAbortError(opts, signal);
+      metrics.count(priority, error instanceof RequestCancelledError ? 'cancelled' : 'failed');
+      return Promise.reject(error);
+    }
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
         if (!scheduler.remove(job)) return;
-        metrics.count(priority, 'cancelled');
-        reject(new RequestCancelledError('queued', { cause: signal.reason }));
+        const error = queuedAbortError(opts, signal);
+        metrics.count(priority, error instanceof RequestCancelledError ? 'cancelled' : 'failed');
+        reject(error);
         // A drained model switch may have been waiting on this job.
         pump();
       };
       const job: Job = {
         priority,
-        model,
+        ...attempt,
         user: opts.user ?? 'anonymous',
-        enqueuedAt: Date.now(),
         start(target) {
           signal.removeEventListener('abort', onAbort);
           const started = Date.now();
@@ -314,42 +389,47 @@ export function createAiQueue(options: AiQueueOptions = {}) {
   function ended(priority: Priority, target: Host, outcome: ClassCounter): void {
     metrics.count(priority, outcome);
     if (outcome === 'completed') target.completed++;
-    else if (outcome === 'failed') target.failures++;
   }
 
-  /** Runs `call` holding a slot, retrying busy/unreachable answers with backoff before giving up. */
+  /**
+   * Runs `call` holding a slot. A 503 or an unreachable host is retried up to `retries` times: the request goes back
+   * to the queue at its old place, at once to another host that is up (the failed one is marked down), else after a
+   * doubling backoff.
+   */
   async function run<T>(
-    model: string,
+    target: { model: string; conversation: string | undefined },
     opts: RequestOptions,
     call: (client: Ollama) => Promise<T>,
     releaseWhenDone: boolean,
   ) {
     const priority = opts.priority ?? 'normal';
+    admit(opts);
     const signal = requestSignal(opts);
-    const enqueuedAt = Date.now();
-    const slot = await withGlobalSlot(await acquire(model, opts, signal), opts, signal);
-    const client = slot.host.client(signal);
-    try {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const result = await call(client);
-          if (releaseWhenDone) {
-            slot.release();
-            metrics.firstToken(priority, Date.now() - enqueuedAt);
-            metrics.timing(priority, result as FinalTiming);
-            ended(priority, slot.host, 'completed');
-          }
-          return { result, slot, signal, enqueuedAt };
-        } catch (error) {
-          if (signal.aborted || attempt >= retries || !isBusyOrDown(error)) throw error;
-          metrics.count(priority, 'retries');
-          await new Promise((r) => setTimeout(r, retryBaseMs * 2 ** attempt));
+    const attempt: Attempt = { ...target, enqueuedAt: Date.now(), retrying: false };
+    for (let tries = 0; ; tries++) {
+      const slot = await withGlobalSlot(await acquire(attempt, opts, signal), opts, signal);
+      try {
+        const result = await call(slot.host.client(signal));
+        if (releaseWhenDone) {
+          slot.release();
+          metrics.firstToken(priority, Date.now() - attempt.enqueuedAt);
+          metrics.timing(priority, result as FinalTiming);
+          ended(priority, slot.host, 'completed');
         }
+        return { result, slot, signal, enqueuedAt: attempt.enqueuedAt };
+      } catch (error) {
+        slot.release();
+        if (!signal.aborted) slot.host.failures++;
+        if (!signal.aborted && isDown(error)) slot.host.markDown();
+        if (signal.aborted || tries >= retries || !(isBusy(error) || isDown(error))) {
+          ended(priority, slot.host, signal.aborted ? 'cancelled' : 'failed');
+          return translate(error, target.model, slot.host, signal);
+        }
+        metrics.count(priority, 'retries');
+        attempt.retrying = true;
+        if (!(isDown(error) && router.anyUp()))
+          await sleep(retryBaseMs * 2 ** tries, undefined, { signal }).catch(() => undefined);
       }
-    } catch (error) {
-      slot.release();
-      ended(priority, slot.host, signal.aborted ? 'cancelled' : 'failed');
-      return translate(error, model, slot.host, signal);
     }
   }
 
@@ -371,6 +451,11 @@ export function createAiQueue(options: AiQueueOptions = {}) {
       ended(priority, slot.host, 'completed');
     } catch (error) {
       ended(priority, slot.host, signal.aborted ? 'cancelled' : 'failed');
+      if (!signal.aborted) {
+        slot.host.failures++;
+        // A broken stream may be a dead host: the health poll marks it down if so.
+        slot.host.poll();
+      }
       await translate(error, model, slot.host, signal);
     } finally {
       slot.release();
@@ -418,19 +503,20 @@ export function createAiQueue(options: AiQueueOptions = {}) {
   async function complete<R, C extends FinalTiming>(
     kind: string,
     request: R & { model: string; stream?: boolean; options?: unknown },
+    conversation: string | undefined,
     opts: RequestOptions,
     streamCall: (client: Ollama) => Promise<AsyncIterable<C>>,
     plainCall: (client: Ollama) => Promise<C>,
   ): Promise<C | Stream<C>> {
     const priority = opts.priority ?? 'normal';
     if (request.stream) {
-      const started = await run(request.model, opts, streamCall, false);
+      const started = await run({ model: request.model, conversation }, opts, streamCall, false);
       return relay(started.result, started, request.model, priority);
     }
     return cached(
       cacheKey(kind, request, opts),
       priority,
-      async () => (await run(request.model, opts, plainCall, true)).result,
+      async () => (await run({ model: request.model, conversation }, opts, plainCall, true)).result,
     );
   }
 
@@ -440,6 +526,7 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     return complete(
       'chat',
       request,
+      conversationOf(request, opts),
       opts,
       (c) => c.chat({ ...request, stream: true }),
       (c) => c.chat({ ...request, stream: false }),
@@ -458,6 +545,7 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     return complete(
       'generate',
       request,
+      opts.conversation,
       opts,
       (c) => c.generate({ ...request, stream: true }),
       (c) => c.generate({ ...request, stream: false }),
@@ -468,7 +556,8 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     return cached(
       cacheKey('embed', request, opts, true),
       opts.priority ?? 'normal',
-      async () => (await run(request.model, opts, (c) => c.embed(request), true)).result,
+      async () =>
+        (await run({ model: request.model, conversation: undefined }, opts, (c) => c.embed(request), true)).result,
     );
   }
 
@@ -497,23 +586,30 @@ export function createAiQueue(options: AiQueueOptions = {}) {
         retries: metrics.total('retries'),
         classes,
         models: {
-          loads: host.residency.loads,
-          swaps: host.residency.swaps,
+          loads: sum((h) => h.residency.loads),
+          swaps: sum((h) => h.residency.swaps),
           reportedLoads: metrics.reportedLoads,
-          loaded: host.residency.models().length,
+          loaded: sum((h) => h.residency.models().length),
         },
-        hosts: {
-          [host.url]: {
-            inFlight: host.inFlight,
-            completed: host.completed,
-            failures: host.failures,
-          },
-        },
+        hosts: Object.fromEntries(
+          hosts.map((h) => [
+            h.url,
+            {
+              up: h.up ? 1 : 0,
+              slots: h.options.slots,
+              inFlight: h.inFlight,
+              completed: h.completed,
+              failures: h.failures,
+              loadedModels: h.residency.models().length,
+              installedModels: h.installed?.size ?? 0,
+            },
+          ]),
+        ),
       };
     },
     /** Stops polling the hosts; requests already queued or running continue. Idempotent. */
     async close(): Promise<void> {
-      host.close();
+      for (const host of hosts) host.close();
     },
   };
 }

@@ -98,7 +98,7 @@ describe('model affinity', () => {
   it('learns from /api/ps which model another client loaded, and counts the swap its own request causes', async () => {
     const sim = await simulator();
     await queueFor({ host: sim.host }).generate({ model: tutor, prompt: '' });
-    const queue = queueFor({ host: sim.host, psIntervalMs: 5 });
+    const queue = queueFor({ host: sim.host, pollIntervalMs: 5 });
     await expect.poll(() => queue.stats().models.loaded).toBe(1);
     await queue.chat(ask('a', 2, model));
     expect(queue.stats().models).toMatchObject({ loads: 1, swaps: 1, reportedLoads: 1 });

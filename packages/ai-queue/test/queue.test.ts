@@ -10,7 +10,7 @@ import {
 } from '@pilms/ai-queue';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/support/index.js';
-import { ask, model, setup } from './helpers.js';
+import { ask, drain, model, setup } from './helpers.js';
 
 describe('createAiQueue', () => {
   it('returns a chat answer, and a stream of chunks with stream: true', async () => {
@@ -235,5 +235,28 @@ describe('createAiQueue', () => {
   it('validates options at construction', () => {
     expect(() => createAiQueue({ concurrency: 0 })).toThrow('Expected `concurrency` to be a finite number >= 1, got 0');
     expect(() => createAiQueue({ maxQueued: { interactive: -1 } })).toThrow('`maxQueued.interactive`');
+  });
+});
+
+describe('stats()', () => {
+  it('reports per class queue depth, wait and first-token percentiles, tokens/s, counters, models and hosts', async () => {
+    const { sim, queue } = await setup({ concurrency: 1 });
+    const stream = queue.chat({ ...ask('streamed', 6), stream: true }, { priority: 'interactive' });
+    const queued = queue.chat(ask('plain', 3), { priority: 'background' });
+    expect(queue.stats().classes.background.queued).toBe(1);
+    await drain(await stream);
+    await queued;
+    const stats = queue.stats();
+    expect(stats.classes.interactive).toMatchObject({ queued: 0, completed: 1, failed: 0, cancelled: 0 });
+    expect(stats.classes.interactive.ttftMs.p50).toBeGreaterThanOrEqual(0);
+    expect(Object.keys(stats.classes.background.waitMs)).toEqual(['p50', 'p95', 'p99']);
+    // The simulator generates llama3.2:1b at 15 tokens/s of model time and reports that in eval_duration.
+    expect(stats.classes.interactive.tokensPerSec).toBe(15);
+    expect(stats.classes.background.completed).toBe(1);
+    expect(stats.hosts[sim.host]).toMatchObject({ inFlight: 0, completed: 3, failures: 0 });
+    expect(stats.models).toMatchObject({ loads: 1, swaps: 0, loaded: 1 });
+    const leaves = (value: unknown): unknown[] =>
+      typeof value === 'object' && value !== null ? Object.values(value).flatMap(leaves) : [value];
+    expect(leaves(JSON.parse(JSON.stringify(stats))).every((v) => typeof v === 'number')).toBe(true);
   });
 });

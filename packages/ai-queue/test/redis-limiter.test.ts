@@ -125,9 +125,10 @@ describe('Redis slot limiter', () => {
     keySeq++;
     const l = await limiter({ redis: redis.url, onRedisError: 'fail' });
     const first = await l.acquire();
-    const waiting = l.acquire();
+    // The expectation is attached before the kill, so the rejection is never unhandled for a moment.
+    const waiting = expect(l.acquire()).rejects.toMatchObject({ code: 'ERR_AI_QUEUE_COORDINATION_LOST' });
     await redis.kill();
-    await expect(waiting).rejects.toMatchObject({ code: 'ERR_AI_QUEUE_COORDINATION_LOST' });
+    await waiting;
     await first.release();
   });
 
