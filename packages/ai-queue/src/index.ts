@@ -22,10 +22,10 @@ export { InvalidLimiterOptionError } from './limiter-options.js';
 export {
   type AiQueue,
   type AiQueueOptions,
-  type CacheLike,
   createAiQueue,
   defaults,
   type RequestOptions,
 } from './queue.js';
 export { type Priority, priorities } from './scheduler.js';
+export type { CacheLike } from './sharing.js';
 export { type AcquireOptions, LocalSemaphore, type SlotLease, type SlotLimiter } from './slot-limiter.js';

@@ -20,13 +20,8 @@ import { Host } from './host.js';
 import { type ClassCounter, type FinalTiming, QueueMetrics } from './metrics.js';
 import { HostRouter, type Routable } from './router.js';
 import { FairScheduler, type Priority, priorities, type Ticket } from './scheduler.js';
+import { type CacheLike, Sharing } from './sharing.js';
 import type { SlotLimiter } from './slot-limiter.js';
-
-/** Structural cache interface (satisfied by @pilms/cache-layers); ttl in milliseconds. */
-export interface CacheLike<V> {
-  get(key: string): Promise<V | undefined>;
-  set(key: string, value: V, options?: { ttl?: number }): Promise<unknown>;
-}
 
 /** Options of {@link createAiQueue}. */
 export interface AiQueueOptions {
@@ -462,32 +457,11 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     }
   }
 
-  const inFlight = new Map<string, Promise<unknown>>();
-
-  /** Identical deterministic requests in flight share one generation; finished ones come from the cache. */
-  function cached<T>(key: string | undefined, priority: Priority, compute: () => Promise<T>): Promise<T> {
-    if (!key) return compute();
-    const joined = inFlight.get(key) as Promise<T> | undefined;
-    if (joined) {
-      metrics.count(priority, 'dedupeJoins');
-      return joined;
-    }
-    const shared = fromCache(key, priority, compute).finally(() => inFlight.delete(key));
-    inFlight.set(key, shared);
-    return shared;
-  }
-
-  async function fromCache<T>(key: string, priority: Priority, compute: () => Promise<T>): Promise<T> {
-    if (!options.cache) return compute();
-    const hit = (await options.cache.get(key)) as T | undefined;
-    if (hit !== undefined) {
-      metrics.count(priority, 'cacheHits');
-      return hit;
-    }
-    const value = await compute();
-    await options.cache.set(key, value, { ttl: cacheTtlMs });
-    return value;
-  }
+  const sharing = new Sharing({
+    cache: options.cache,
+    ttlMs: cacheTtlMs,
+    count: (priority, event) => metrics.count(priority, event),
+  });
 
   function cacheKey(
     kind: string,
@@ -509,15 +483,16 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     plainCall: (client: Ollama) => Promise<C>,
   ): Promise<C | Stream<C>> {
     const priority = opts.priority ?? 'normal';
+    const target = { model: request.model, conversation };
+    const key = cacheKey(kind, request, opts);
     if (request.stream) {
-      const started = await run({ model: request.model, conversation }, opts, streamCall, false);
-      return relay(started.result, started, request.model, priority);
+      const open = async (signal: AbortSignal | undefined) => {
+        const started = await run(target, signal ? { ...opts, signal } : opts, streamCall, false);
+        return relay(started.result, started, request.model, priority);
+      };
+      return key ? sharing.stream(key, priority, opts.signal, open) : open(opts.signal);
     }
-    return cached(
-      cacheKey(kind, request, opts),
-      priority,
-      async () => (await run({ model: request.model, conversation }, opts, plainCall, true)).result,
-    );
+    return sharing.answer(key, priority, async () => (await run(target, opts, plainCall, true)).result);
   }
 
   function chat(request: ChatRequest & { stream: true }, opts?: RequestOptions): Promise<Stream<ChatResponse>>;
@@ -553,11 +528,14 @@ export function createAiQueue(options: AiQueueOptions = {}) {
   }
 
   async function embed(request: EmbedRequest, opts: RequestOptions = {}): Promise<EmbedResponse> {
-    return cached(
-      cacheKey('embed', request, opts, true),
-      opts.priority ?? 'normal',
-      async () =>
-        (await run({ model: request.model, conversation: undefined }, opts, (c) => c.embed(request), true)).result,
+    const priority = opts.priority ?? 'normal';
+    const send = async (input: string[]) =>
+      (await run({ model: request.model, conversation: undefined }, opts, (c) => c.embed({ ...request, input }), true))
+        .result;
+    return sharing.join(cacheKey('embed', request, opts, true), priority, () =>
+      opts.cache === false
+        ? send(typeof request.input === 'string' ? [request.input] : request.input)
+        : sharing.embeddings(request, priority, send),
     );
   }
 
