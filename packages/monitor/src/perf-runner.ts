@@ -15,6 +15,11 @@ export interface RunCommandOptions {
    * with machine noise, so small regressions show on a shared CI runner. Default false.
    */
   instructions?: boolean;
+  /**
+   * Runs started at once. Keep 1 for wall time; instruction counts do not depend on load, so several
+   * valgrind runs can share the cores. Default 1.
+   */
+  concurrency?: number;
 }
 
 const callgrind = ['valgrind', '--tool=callgrind', '--callgrind-out-file=/dev/null'];
@@ -59,7 +64,7 @@ function lastJsonLine(stdout: string): Record<string, number> {
   }
 }
 
-/** Runs a command `runs` times in sequence and collects wall time plus the metrics it prints. */
+/** Runs a command `runs` times (`concurrency` at a time) and collects wall time plus the metrics it prints. */
 export async function runCommand(options: RunCommandOptions): Promise<RunFile> {
   const runs = options.runs ?? 5;
   const timeoutMs = options.timeoutMs ?? 120_000;
@@ -68,12 +73,23 @@ export async function runCommand(options: RunCommandOptions): Promise<RunFile> {
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
     throw new InvalidOptionError('timeoutMs', 'a finite number > 0', timeoutMs);
   }
+  const concurrency = options.concurrency ?? 1;
+  if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new InvalidOptionError('concurrency', 'an integer >= 1', concurrency);
+  }
   const command = options.instructions ? [...callgrind, ...options.command] : options.command;
-  const file: RunFile = { version: 2, metrics: {} };
-  for (let i = 0; i < runs; i++) {
-    for (const [name, value] of Object.entries(await runOnce(command, timeoutMs))) {
-      file.metrics[name] = [...(file.metrics[name] ?? []), value];
+  const results: Record<string, number>[] = [];
+  let started = 0;
+  const worker = async () => {
+    while (started < runs) {
+      const index = started++;
+      results[index] = await runOnce(command, timeoutMs);
     }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, runs) }, worker));
+  const file: RunFile = { version: 2, metrics: {} };
+  for (const result of results) {
+    for (const [name, value] of Object.entries(result)) file.metrics[name] = [...(file.metrics[name] ?? []), value];
   }
   return file;
 }

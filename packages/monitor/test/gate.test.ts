@@ -55,6 +55,12 @@ describe('runCommand', () => {
     expect(run.metrics.loopMs).toHaveLength(3);
   });
 
+  it('starts runs concurrently when asked and still keeps one sample per run', async () => {
+    const run = await runCommand({ command: [process.execPath, micro], runs: 3, concurrency: 2 });
+    expect(run.metrics.loopMs).toHaveLength(3);
+    await expect(runCommand({ command: ['x'], concurrency: 0 })).rejects.toThrow('Expected `concurrency`');
+  });
+
   it('counts instructions under valgrind when asked, nearly identically on every run', async () => {
     const run = await runCommand({ command: ['/bin/true'], runs: 2, instructions: true });
     const [first = 0, second = 0] = run.metrics.instructions ?? [];
@@ -87,6 +93,9 @@ describe('pilms-perf CLI', () => {
     const slow = await perf([...args, join(dir, 'slow.json')]);
     expect(slow.code).toBe(1);
     expect(slow.stdout).toContain('regression');
+    const only = await perf([...args, join(dir, 'slow.json'), '--only', 'wallMs']);
+    expect(only.code).toBe(0);
+    expect(only.stdout).not.toContain('| loopMs |');
   });
 
   it('exits 2 and writes no run file when the command fails', async () => {

@@ -1,0 +1,58 @@
+// Builds the gate's benchmark set into one plain-Node file and says how to run it in each mode.
+// Bundling first keeps tsx's start-up out of every run, which matters 50-fold under valgrind.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
+// Inside node_modules so the bundle resolves the native peers (better-sqlite3, lz4-napi) from the repo.
+const bundle = join(repo, 'node_modules/.cache/pilms-perf-gate/suite.mjs');
+
+/** Gate settings per mode: gated metrics, threshold (%), runs and how many run at once. */
+export const modes = {
+  // Whole-process instruction count of a scaled-down set; --single-threaded keeps V8's background
+  // compiler and GC threads from making the count depend on scheduling (±7 % without, ±0.2 % with).
+  instructions: {
+    args: ['--scale', '0.02'],
+    nodeArgs: ['--single-threaded'],
+    metrics: ['instructions'],
+    threshold: 1,
+    runs: 4,
+    concurrency: 2,
+  },
+  wall: {
+    args: [],
+    nodeArgs: [],
+    metrics: ['cacheL1GetRel', 'statementGetRel', 'requestRecordRel'],
+    threshold: 10,
+    runs: 10,
+    concurrency: 1,
+  },
+};
+
+export const valgrindAvailable = () => spawnSync('valgrind', ['--version']).status === 0;
+
+/** Bundles bench/perf-gate/suite.ts with esbuild (a dependency of tsx and tsup) and returns the file. */
+export async function bundleSuite() {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [join(repo, 'bench/perf-gate/suite.ts')],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    tsconfig: join(repo, 'tsconfig.json'),
+    packages: 'bundle',
+    external: ['better-sqlite3', 'lz4-napi', 'ioredis', 'prom-client', 'fastify', 'sharp', 'ollama'],
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  return bundle;
+}
+
+/** The command line of one run, with an optional injected slowdown factor. */
+export function suiteCommand(file, mode, slowdown = 1) {
+  const settings = modes[mode];
+  return [process.execPath, ...settings.nodeArgs, file, ...settings.args, '--slowdown', String(slowdown)];
+}
