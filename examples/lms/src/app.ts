@@ -36,7 +36,7 @@ export interface LmsApp {
 export function buildApp(config: Config): LmsApp {
   const db = openDb(config.dataDir, config.perf);
   const auth = createAuth(db);
-  const content = createContent(db, config.perf);
+  const content = createContent(db, { cached: config.perf, dataDir: config.dataDir, redisUrl: config.redisUrl });
   const mediaDir = resolve(config.dataDir, 'media');
   const tutor = createTutor({ host: config.ollamaHost, model: config.ollamaModel, queued: config.perf });
   const storage = createStorage({ db, dataDir: config.dataDir, tuned: config.perf, readers: config.readers });

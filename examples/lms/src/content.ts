@@ -1,4 +1,4 @@
-import { createCache } from '@pilms/cache-layers';
+import { createSharedCache } from './cache.js';
 import type { Db } from './db.js';
 
 /** A course with its modules and lesson titles, as the course page shows it. */
@@ -21,9 +21,10 @@ export interface Lesson {
 
 /**
  * Read-side of courses and lessons. With `cached` the outlines and lessons go through
- * `@pilms/cache-layers` (cache-aside, invalidated by tag on edit); `PILMS_PERF=off` reads SQLite every time.
+ * `@pilms/cache-layers` (cache-aside over the shared tier of `cache.ts`, invalidated by tag on edit in every
+ * worker); `PILMS_PERF=off` reads SQLite every time.
  */
-export function createContent(db: Db, cached: boolean) {
+export function createContent(db: Db, options: { cached: boolean; dataDir: string; redisUrl: string | undefined }) {
   const courseRow = db.prepare('SELECT id, title, summary, teacher_id AS teacherId FROM courses WHERE id = ?');
   const moduleRows = db.prepare('SELECT id, title FROM modules WHERE course_id = ? ORDER BY position');
   const lessonRows = db.prepare('SELECT id, title FROM lessons WHERE module_id = ? ORDER BY position');
@@ -51,7 +52,7 @@ export function createContent(db: Db, cached: boolean) {
     return { ...lesson, questions };
   }
 
-  const cache = cached ? createCache({ ttl: 5 * 60_000 }) : undefined;
+  const cache = options.cached ? createSharedCache(options) : undefined;
   const courses = cache?.namespace<CourseOutline | null>('course');
   const lessons = cache?.namespace<Lesson | null>('lesson');
 

@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { join } from 'node:path';
+import { relayClusterBus } from '@pilms/cache-layers';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { openDb } from './db.js';
@@ -18,6 +19,8 @@ if (cluster.isPrimary) {
   // PILMS_PERF=off keeps the baseline's default journal mode, so no tuned connection (nor its upkeep) there.
   const upkeep = config.perf ? startUpkeep(config) : undefined;
   await serveClusterMetrics();
+  // Content invalidations from one worker reach the others' L1 (the SQLite L2 is shared already).
+  if (config.perf && !config.redisUrl) relayClusterBus();
   const workers = defaultWorkers();
   let stopping = false;
   for (let i = 0; i < workers; i++) cluster.fork();
