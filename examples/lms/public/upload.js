@@ -7,11 +7,13 @@ function poll(id) {
     .then((reply) => reply.json())
     .then((job) => {
       if (job.status === 'processing') {
-        status.textContent = 'Optimizing…';
+        // Video and audio jobs report their transcoding progress; images are done within seconds.
+        if (job.progress > 0) bar.value = job.progress;
+        status.textContent = job.progress > 0 ? `Transcoding… ${job.progress}%` : 'Optimizing…';
         setTimeout(() => poll(id), 1000);
       } else if (job.status === 'done') {
         bar.value = 100;
-        status.textContent = `Done. In a lesson write: ![description](/media/${job.name})`;
+        status.textContent = `Done. In a lesson write: ${job.markdown ?? `![description](/media/${job.name})`}`;
       } else status.textContent = `Failed: ${job.error}`;
     });
 }

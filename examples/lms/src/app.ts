@@ -3,9 +3,11 @@ import { createImageServer } from '@pilms/media-optimizer';
 import { mediaPlugin } from '@pilms/media-optimizer/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createAuth } from './auth.js';
+import { createAvUploads } from './av.js';
 import type { Config } from './config.js';
 import { createContent } from './content.js';
 import { type Db, openDb } from './db.js';
+import { createGrading } from './grading.js';
 import { createGrading } from './grading.js';
 import { createHeartbeats } from './heartbeats.js';
 import { createMonitoring, type Monitoring } from './monitoring.js';
@@ -14,6 +16,7 @@ import { accountRoutes } from './routes/account.js';
 import { adminRoutes } from './routes/admin.js';
 import { courseRoutes } from './routes/courses.js';
 import { fileRoutes } from './routes/files.js';
+import { gradingRoutes } from './routes/grading.js';
 import { gradingRoutes } from './routes/grading.js';
 import { lessonRoutes } from './routes/lessons.js';
 import { teacherRoutes } from './routes/teacher.js';
@@ -43,6 +46,8 @@ export function buildApp(config: Config): LmsApp {
   const progress = createProgress(storage);
   const heartbeats = createHeartbeats(storage, config.perf);
   const uploads = createUploads(db, mediaDir);
+  const avUploads = createAvUploads(db, mediaDir);
+  const grading = createGrading({ db, storage, ai: tutor });
   const grading = createGrading({ db, storage, ai: tutor });
   const app = Fastify({ bodyLimit: maxBodyBytes, trustProxy: true });
 
@@ -70,9 +75,10 @@ export function buildApp(config: Config): LmsApp {
   accountRoutes(app, web, auth);
   courseRoutes(app, web, db, content);
   lessonRoutes(app, web, { db, tutor, heartbeats, progress, grading });
-  teacherRoutes(app, web, storage, uploads);
+  teacherRoutes(app, web, storage, uploads, avUploads);
   adminRoutes(app, web, { db, content, tutor, heartbeats, monitoring });
   fileRoutes(app, web, mediaDir);
+  gradingRoutes(app, web, grading);
   gradingRoutes(app, web, grading);
   app.get('/healthz', async () => ({ ok: true }));
 
@@ -83,6 +89,8 @@ export function buildApp(config: Config): LmsApp {
     async close() {
       await app.close();
       await uploads.drain();
+      await avUploads.drain();
+      await grading.close();
       await grading.close();
       await heartbeats.close();
       await content.close();

@@ -46,6 +46,9 @@ const migrations = [
      claimed_by TEXT, submitted_at INTEGER NOT NULL, UNIQUE (user_id, question_id));
    CREATE INDEX text_questions_lesson ON text_questions(lesson_id);
    CREATE INDEX text_answers_status ON text_answers(status);`,
+  // Video/audio jobs report whole-percent progress and, once done, the Markdown that embeds the result.
+  `ALTER TABLE media_jobs ADD COLUMN progress INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE media_jobs ADD COLUMN markdown TEXT;`,
 ];
 
 /** Opens (creating if needed) `<dataDir>/lms.sqlite` and applies pending migrations. */

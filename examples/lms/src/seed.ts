@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { optimizeImage } from '@pilms/media-optimizer';
 import sharp from 'sharp';
 import { hashPassword } from './auth.js';
+import { avMarkdown, transcodeLessonMedia } from './av.js';
 import type { Db } from './db.js';
 
 /** The demo logins printed at start. */
@@ -14,11 +15,17 @@ export const demoLogins = [
 
 const subjects = ['Biology', 'History', 'Mathematics', 'Geography', 'Physics', 'Literature'];
 const repoRoot = resolve(import.meta.dirname, '../../..');
+const fixtures = resolve(repoRoot, '../shared/fixtures/media');
+
+// A video lesson and an audio lesson (Biology 1.2 and 1.4) from the fixtures' Big Buck Bunny clips.
+const avLessons = [
+  { lesson: 2, kind: 'video', file: 'Big_Buck_Bunny_180_10s.webm', description: 'Big Buck Bunny (video)' },
+  { lesson: 4, kind: 'audio', file: 'video-1080p-60fps-2s.mp4', description: 'Big Buck Bunny (soundtrack)' },
+] as const;
 
 // Real photos from the shared fixtures when present, otherwise a few images drawn with sharp.
 async function seedImages(mediaDir: string): Promise<string[]> {
   mkdirSync(mediaDir, { recursive: true });
-  const fixtures = resolve(repoRoot, '../shared/fixtures/media');
   const photos = existsSync(fixtures)
     ? readdirSync(fixtures).filter((name) => /^(Landscape_\d|320x240)\.jpg$/.test(name))
     : [];
@@ -35,7 +42,22 @@ async function seedImages(mediaDir: string): Promise<string[]> {
   return colours.map((_, i) => `generated-${i}.jpg`);
 }
 
-function lessonBody(subject: string, module: number, lesson: number, image: string): string {
+/**
+ * Copies the fixture clips and transcodes them (small: the video is 320x180 for 10 s, the audio 2 s); returns
+ * the Markdown line per lesson position of the first course, none when the fixtures are absent.
+ */
+async function seedAv(mediaDir: string): Promise<Map<number, string>> {
+  const lines = new Map<number, string>();
+  for (const { lesson, kind, file, description } of avLessons) {
+    if (!existsSync(join(fixtures, file))) continue;
+    copyFileSync(join(fixtures, file), join(mediaDir, file));
+    const asset = await transcodeLessonMedia(join(mediaDir, file), mediaDir, { kind });
+    lines.set(lesson, avMarkdown(asset, `${description}, Blender Foundation, CC BY 3.0`));
+  }
+  return lines;
+}
+
+function lessonBody(subject: string, module: number, lesson: number, image: string, media?: string): string {
   return [
     `## ${subject}: part ${module}.${lesson}`,
     '',
@@ -44,6 +66,7 @@ function lessonBody(subject: string, module: number, lesson: number, image: stri
     '',
     `![Illustration for ${subject} ${module}.${lesson}](/media/${image})`,
     '',
+    ...(media ? [media, ''] : []),
     '1. Read the text once without notes.',
     '2. Write down three words you did not know.',
     '3. Explain the main idea to a classmate in one sentence.',
@@ -57,6 +80,7 @@ export async function seedIfEmpty(db: Db, mediaDir: string): Promise<boolean> {
   const count = (db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
   if (count > 0) return false;
   const images = await seedImages(mediaDir);
+  const av = await seedAv(mediaDir);
   const addImage = db.prepare('INSERT OR REPLACE INTO images (name, picture) VALUES (?, ?)');
   // Sequential on purpose: one sharp pipeline at a time keeps first start gentle on a small board.
   for (const name of images) {
@@ -92,7 +116,12 @@ export async function seedIfEmpty(db: Db, mediaDir: string): Promise<boolean> {
         for (let l = 1; l <= 5; l++) {
           const image = images[(c + m + l) % images.length] as string;
           const lessonId = Number(
-            addLesson.run(moduleId, `${subject} ${m}.${l}`, lessonBody(subject, m, l, image), l).lastInsertRowid,
+            addLesson.run(
+              moduleId,
+              `${subject} ${m}.${l}`,
+              lessonBody(subject, m, l, image, c === 0 && m === 1 ? av.get(l) : undefined),
+              l,
+            ).lastInsertRowid,
           );
           if (l === 3) {
             addTextQuestion.run(

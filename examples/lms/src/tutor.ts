@@ -1,4 +1,4 @@
-import { type AiQueue, createAiQueue } from '@pilms/ai-queue';
+import { type AiQueue, createAiQueue, OllamaUnavailableError } from '@pilms/ai-queue';
 import { Ollama } from 'ollama';
 
 /** The message shown whenever Ollama cannot answer; everything else in the LMS keeps working. */
@@ -28,7 +28,17 @@ export function createTutor(options: TutorOptions) {
   const direct = new Ollama({ host: options.host });
   const queue: AiQueue | undefined = options.queued ? createAiQueue({ host: options.host, concurrency: 2 }) : undefined;
 
+  /**
+   * ai-queue holds new requests while its health poll has marked every host down (until their deadline); the LMS
+   * says at once that the AI is offline instead, and the grading sweep retries later.
+   */
+  function assertUp(): void {
+    const hosts = queue ? (queue.stats() as { hosts?: Record<string, { up: number }> }).hosts : undefined;
+    if (hosts && !Object.values(hosts).some((host) => host.up)) throw new OllamaUnavailableError(options.host);
+  }
+
   async function* ask(input: TutorQuestion): AsyncGenerator<string> {
+    assertUp();
     const messages = [
       {
         role: 'system',
@@ -67,6 +77,7 @@ export function createTutor(options: TutorOptions) {
       options: { temperature: 0 },
       stream: false as const,
     };
+    assertUp();
     const reply = queue
       ? await queue.chat(request, { priority: 'background', user: input.user, signal: input.signal })
       : await direct.chat(request);

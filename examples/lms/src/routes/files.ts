@@ -1,13 +1,23 @@
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
+import { createStaticServer } from '@pilms/media-optimizer';
+import { mediaPlugin } from '@pilms/media-optimizer/fastify';
 import type { FastifyInstance } from 'fastify';
+import { avDefaults } from '../av.js';
 import { all, type Web } from '../web.js';
 
 const publicDir = resolve(import.meta.dirname, '../../public');
 
-/** The progressive scripts of `public/` and the lesson media originals (signed-in users only). */
+/**
+ * The progressive scripts of `public/`, the lesson media originals (signed-in users only) and the transcoded
+ * video and audio under `/media/av/` (content-addressed, so public and cached forever like image variants).
+ */
 export function fileRoutes(app: FastifyInstance, web: Web, mediaDir: string): void {
   const { guard } = web;
+  const avDir = join(mediaDir, avDefaults.dir);
+  mkdirSync(avDir, { recursive: true });
+  // Range requests (206, 416, accept-ranges) let phones seek; traversal and symlink escapes are refused.
+  void app.register(mediaPlugin, { server: createStaticServer({ root: avDir }), prefix: `/media/${avDefaults.dir}` });
   // nginx serves /static/ itself in production (deploy/); this keeps a bare `npm start` complete.
   app.get('/static/:name', async (request, reply) => {
     const name = (request.params as { name: string }).name;
@@ -25,7 +35,7 @@ export function fileRoutes(app: FastifyInstance, web: Web, mediaDir: string): vo
     if (!ctx) return reply;
     const name = (request.params as { name: string }).name;
     const path = resolve(mediaDir, name);
-    if (!/^[\w.-]+$/.test(name) || !path.startsWith(mediaDir + sep) || !existsSync(path)) {
+    if (!/^[\w.-]+$/.test(name) || !path.startsWith(mediaDir + sep) || !existsSync(path) || !statSync(path).isFile()) {
       return reply.code(404).type('text/plain').send('not found');
     }
     const type = name.endsWith('.png') ? 'image/png' : name.endsWith('.webm') ? 'video/webm' : 'image/jpeg';

@@ -10,6 +10,20 @@ import { all, field, type Web } from '../web.js';
 
 const markdown = new MarkdownIt({ html: false, linkify: false });
 
+/**
+ * Turns `![description](/media/av/<hash>/video.mp4)` (or `audio.m4a`) into a player that only loads metadata
+ * until played, so a lesson with a video costs a phone a few kilobytes until the student presses play.
+ */
+function players(rendered: string): string {
+  return rendered.replace(
+    /<img src="(\/media\/av\/[0-9a-f]+)\/(video\.mp4|audio\.m4a)" alt="([^"]*)">/g,
+    (_tag, dir: string, file: string, alt: string) =>
+      file === 'video.mp4'
+        ? `<video controls preload="metadata" playsinline src="${dir}/${file}" poster="${dir}/poster.jpg" aria-label="${alt}" style="width:100%;height:auto"></video>`
+        : `<audio controls preload="metadata" src="${dir}/${file}" aria-label="${alt}"></audio>`,
+  );
+}
+
 /** What the lesson routes need besides the web helpers. */
 export interface LessonDeps {
   db: Db;
@@ -110,7 +124,7 @@ export function lessonRoutes(
         ? html`<div hidden data-heartbeat="/lessons/${lesson.id}/heartbeat" data-csrf="${ctx.csrf}"></div><script src="/static/heartbeat.js" defer></script>`
         : '';
     const body = html`<p><a href="/courses/${course.id}">← ${course.title}</a></p>
-<article>${new Safe(responsive(markdown.render(lesson.body)))}</article>${complete}${quizForm}${written}${chat}${heartbeat}`;
+<article>${new Safe(players(responsive(markdown.render(lesson.body))))}</article>${complete}${quizForm}${written}${chat}${heartbeat}`;
     return page(reply, lesson.title, body, ctx);
   });
 

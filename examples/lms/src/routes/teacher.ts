@@ -1,11 +1,13 @@
+import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { type AvUploads, avDefaults } from '../av.js';
 import { html } from '../html.js';
 import type { Storage } from '../storage.js';
 import { maxUploadBytes, type Uploads } from '../uploads.js';
 import { staff, type Web } from '../web.js';
 
-/** The class overview (who is stuck where) and image uploads processed in the background. */
-export function teacherRoutes(app: FastifyInstance, web: Web, storage: Storage, uploads: Uploads): void {
+/** The class overview (who is stuck where) and image, video and audio uploads processed in the background. */
+export function teacherRoutes(app: FastifyInstance, web: Web, storage: Storage, uploads: Uploads, av: AvUploads): void {
   const { guard, page } = web;
 
   // A report over every enrolment: it runs on the reader pool so it never stalls other requests.
@@ -41,34 +43,50 @@ export function teacherRoutes(app: FastifyInstance, web: Web, storage: Storage, 
   app.addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: maxUploadBytes }, (_req, body, done) => {
     done(null, body);
   });
+  // Video and audio stay a stream: they are written to disk as they arrive, never buffered whole.
+  app.addContentTypeParser(/^(video|audio)\//, (_req, payload, done) => {
+    done(null, payload);
+  });
 
   app.get('/teacher/media', async (request, reply) => {
     const ctx = guard(request, reply, staff);
     if (!ctx) return reply;
     return page(
       reply,
-      'Upload an image',
-      html`<p>JPEG, PNG, WebP, AVIF, GIF, HEIC or TIFF up to ${maxUploadBytes / 1048576} MB. It is optimized in the
+      'Upload media',
+      html`<p>Images (JPEG, PNG, WebP, AVIF, GIF, HEIC or TIFF) up to ${maxUploadBytes / 1048576} MB; video (MP4, MOV,
+WebM) or audio (MP3, WAV, OGG, FLAC, M4A) up to ${avDefaults.maxUploadBytes / 1048576} MB. It is optimized in the
 background; then use the Markdown shown below in a lesson.</p>
-<form id="upload" data-csrf="${ctx.csrf}"><label>Image <input type="file" name="file" accept="image/*" required></label>
+<form id="upload" data-csrf="${ctx.csrf}"><label>Image, video or audio file <input type="file" name="file" accept="image/*,video/*,audio/*" required></label>
 <button>Upload</button></form><p><progress id="bar" max="100" value="0"></progress> <span id="status" aria-live="polite"></span></p>
 <script src="/static/upload.js" defer></script>`,
       ctx,
     );
   });
 
-  // Raw image bytes (not multipart) keep the parser trivial; the CSRF token travels in X-CSRF-Token.
+  // Raw bytes (not multipart) keep the parser trivial; the CSRF token travels in X-CSRF-Token.
   app.post('/teacher/media', { bodyLimit: maxUploadBytes }, async (request, reply) => {
     const ctx = guard(request, reply, staff);
     if (!ctx) return reply;
-    const job = Buffer.isBuffer(request.body) ? uploads.start(request.body) : undefined;
-    if (!job) return reply.code(415).send({ error: 'Send the image bytes with an image/* content type' });
-    return reply.code(202).send(job);
+    const refused = { error: 'Send image, video or audio bytes with an image/*, video/* or audio/* content type' };
+    if (Buffer.isBuffer(request.body)) {
+      const job = uploads.start(request.body);
+      return job ? reply.code(202).send(job) : reply.code(415).send(refused);
+    }
+    const type = request.headers['content-type'] ?? '';
+    if (!/^(video|audio)\//.test(type)) return reply.code(415).send(refused);
+    const started = await av.start(request.body as Readable, Number(request.headers['content-length'] ?? 0));
+    if (!('refused' in started)) return reply.code(202).send(started);
+    if (started.refused === 'not-media') return reply.code(415).send(refused);
+    return reply
+      .code(413)
+      .header('connection', 'close')
+      .send({ error: `Video and audio are limited to ${avDefaults.maxUploadBytes / 1048576} MB` });
   });
 
   app.get('/teacher/media/jobs/:id', async (request, reply) => {
     if (!guard(request, reply, staff)) return reply;
-    const job = uploads.get((request.params as { id: string }).id);
+    const job = av.get((request.params as { id: string }).id);
     reply.header('cache-control', 'no-store');
     return job ?? reply.code(404).send({ error: 'No such job' });
   });
