@@ -8,7 +8,6 @@ import type { Config } from './config.js';
 import { createContent } from './content.js';
 import { type Db, openDb } from './db.js';
 import { createGrading } from './grading.js';
-import { createGrading } from './grading.js';
 import { createHeartbeats } from './heartbeats.js';
 import { createMonitoring, type Monitoring } from './monitoring.js';
 import { createProgress } from './progress.js';
@@ -16,7 +15,6 @@ import { accountRoutes } from './routes/account.js';
 import { adminRoutes } from './routes/admin.js';
 import { courseRoutes } from './routes/courses.js';
 import { fileRoutes } from './routes/files.js';
-import { gradingRoutes } from './routes/grading.js';
 import { gradingRoutes } from './routes/grading.js';
 import { lessonRoutes } from './routes/lessons.js';
 import { teacherRoutes } from './routes/teacher.js';
@@ -48,7 +46,6 @@ export function buildApp(config: Config): LmsApp {
   const uploads = createUploads(db, mediaDir);
   const avUploads = createAvUploads(db, mediaDir);
   const grading = createGrading({ db, storage, ai: tutor });
-  const grading = createGrading({ db, storage, ai: tutor });
   const app = Fastify({ bodyLimit: maxBodyBytes, trustProxy: true });
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
@@ -79,7 +76,6 @@ export function buildApp(config: Config): LmsApp {
   adminRoutes(app, web, { db, content, tutor, heartbeats, monitoring });
   fileRoutes(app, web, mediaDir);
   gradingRoutes(app, web, grading);
-  gradingRoutes(app, web, grading);
   app.get('/healthz', async () => ({ ok: true }));
 
   return {
@@ -90,7 +86,6 @@ export function buildApp(config: Config): LmsApp {
       await app.close();
       await uploads.drain();
       await avUploads.drain();
-      await grading.close();
       await grading.close();
       await heartbeats.close();
       await content.close();
