@@ -17,7 +17,11 @@ export interface Classroom {
   seed: number;
 }
 
-export type Contender = 'direct ollama (FIFO)' | '@pilms/ai-queue';
+/** Direct ollama calls (no `queue`), or @pilms/ai-queue with these extra options (durations in model time). */
+export interface Contender {
+  name: string;
+  queue?: { urgentAffinityWaitMs?: number };
+}
 
 /** A chat of the schedule: when (model time) and who. */
 interface Arrival {
@@ -73,18 +77,18 @@ export async function runClassroom(contender: Contender, c: Classroom, arrivals:
     concurrency: 2,
     agingMs: 30_000 / c.timeScale,
     maxAffinityWaitMs: 10_000 / c.timeScale,
+    urgentAffinityWaitMs: (contender.queue?.urgentAffinityWaitMs ?? 0) / c.timeScale,
     pollIntervalMs: 5_000 / c.timeScale,
     maxQueued: { background: 500 },
   });
   const client = new Ollama({ host: sim.host });
-  const send: Send =
-    contender === '@pilms/ai-queue'
-      ? (kind, i, signal) =>
-          kind === 'chat'
-            ? queue.chat(chatRequest(i), { priority: 'interactive', user: `student${i}`, signal })
-            : queue.generate(gradeRequest(i), { priority: 'background', user: 'teacher', signal })
-      : // The naive app calls Ollama directly and does not wire the closed tab to the request.
-        (kind, i) => (kind === 'chat' ? client.chat(chatRequest(i)) : client.generate(gradeRequest(i)));
+  const send: Send = contender.queue
+    ? (kind, i, signal) =>
+        kind === 'chat'
+          ? queue.chat(chatRequest(i), { priority: 'interactive', user: `student${i}`, signal })
+          : queue.generate(gradeRequest(i), { priority: 'background', user: 'teacher', signal })
+    : // The naive app calls Ollama directly and does not wire the closed tab to the request.
+      (kind, i) => (kind === 'chat' ? client.chat(chatRequest(i)) : client.generate(gradeRequest(i)));
   const scale = c.timeScale;
   const start = Date.now();
   const modelNow = () => (Date.now() - start) * scale;

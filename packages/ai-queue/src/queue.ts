@@ -62,6 +62,12 @@ export interface AiQueueOptions {
    * requests on the loaded model finish, no new ones start. Default 10 000 ms.
    */
   maxAffinityWaitMs?: number;
+  /**
+   * Longest time a request of a more urgent class may wait for a model switch while less urgent work for the loaded
+   * model goes on. Default 0: switch at once (running requests finish, no new ones start). A few seconds batch
+   * interactive requests across one switch, trading first-token time for fewer swaps.
+   */
+  urgentAffinityWaitMs?: number;
   /** Models the host keeps loaded at once (OLLAMA_MAX_LOADED_MODELS). Default 1. */
   maxLoadedModels?: number;
   /** Memory the loaded models may use together, bytes (sizes from `/api/ps`, `/api/tags` or `modelSizes`). Default no limit beyond `maxLoadedModels`. */
@@ -105,6 +111,7 @@ export const defaults = {
   reservedSlots: 0,
   cacheTtlMs: 3_600_000,
   maxAffinityWaitMs: 10_000,
+  urgentAffinityWaitMs: 0,
   maxLoadedModels: 1,
   pollIntervalMs: 5_000,
   maxConversations: 10_000,
@@ -167,6 +174,7 @@ export function createAiQueue(options: AiQueueOptions = {}) {
   const retryBaseMs = options.retryBaseMs ?? defaults.retryBaseMs;
   const cacheTtlMs = options.cacheTtlMs ?? defaults.cacheTtlMs;
   const maxAffinityWaitMs = options.maxAffinityWaitMs ?? defaults.maxAffinityWaitMs;
+  const urgentAffinityWaitMs = options.urgentAffinityWaitMs ?? defaults.urgentAffinityWaitMs;
   const maxLoadedModels = options.maxLoadedModels ?? defaults.maxLoadedModels;
   const pollIntervalMs = options.pollIntervalMs ?? defaults.pollIntervalMs;
   const concurrencyPerHost = options.concurrencyPerHost ?? concurrency;
@@ -177,6 +185,7 @@ export function createAiQueue(options: AiQueueOptions = {}) {
   assertNumber('retries', retries, 0);
   assertNumber('retryBaseMs', retryBaseMs, 0);
   assertNumber('maxAffinityWaitMs', maxAffinityWaitMs, 0);
+  assertNumber('urgentAffinityWaitMs', urgentAffinityWaitMs, 0);
   assertNumber('maxLoadedModels', maxLoadedModels, 1);
   assertNumber('pollIntervalMs', pollIntervalMs, 1);
   assertNumber('concurrencyPerHost', concurrencyPerHost, 1);
@@ -223,8 +232,9 @@ export function createAiQueue(options: AiQueueOptions = {}) {
 
   /**
    * The job `host` should run next, or none to leave its slot idle: the most urgent job if its model is loaded;
-   * else a same-class job for a loaded model while the urgent one has waited less than `maxAffinityWaitMs`; else the
-   * urgent one, once the models it would displace have no running requests left.
+   * else a job for a loaded model while the urgent one has waited less than `maxAffinityWaitMs` (same class) or
+   * `urgentAffinityWaitMs` (more urgent class); else the urgent one, once the models it would displace have no
+   * running requests left. Decisions change only when a slot frees or a job arrives, so no timer is needed.
    */
   function nextFor(target: Host, now: number): Job | undefined {
     const othersWaiting = scheduler.size('interactive') + scheduler.size('normal') > 0;
@@ -236,8 +246,8 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     const residency = target.residency;
     if (residency.isLoaded(urgent.ticket.model)) return urgent.ticket;
     const affine = scheduler.peek(now, (job) => accepts(job) && residency.isLoaded(job.model));
-    const overdue = now - urgent.ticket.enqueuedAt >= maxAffinityWaitMs;
-    if (affine && affine.rank <= urgent.rank && !overdue) return affine.ticket;
+    const bound = affine && affine.rank <= urgent.rank ? maxAffinityWaitMs : urgentAffinityWaitMs;
+    if (affine && now - urgent.ticket.enqueuedAt < bound) return affine.ticket;
     return residency.canStart(urgent.ticket.model) ? urgent.ticket : undefined;
   }
 

@@ -57,6 +57,17 @@ describe('model affinity', () => {
     expect(queue.stats().models.swaps).toBe(2);
   });
 
+  it('lets an interactive request wait up to urgentAffinityWaitMs while background work on the loaded model goes on', async () => {
+    const { queue } = await setup({ concurrency: 1, urgentAffinityWaitMs: 60_000 });
+    const order: string[] = [];
+    const grade = (name: string) =>
+      track(order, name, queue.chat(ask(name, 10), { priority: 'background', user: 't' }));
+    const grading = [grade('grade1'), grade('grade2'), grade('grade3')];
+    const student = track(order, 'student', queue.chat(ask('help', 2, tutor), { priority: 'interactive' }));
+    await Promise.all([...grading, student]);
+    expect(order).toEqual(['grade1', 'grade2', 'grade3', 'student']);
+  });
+
   it('keeps two models loaded at once only when both fit the memory budget', async () => {
     const size = (name: string) => defaultProfiles[name]?.sizeBytes ?? 0;
     const overlaps: boolean[] = [];
