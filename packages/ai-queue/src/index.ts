@@ -19,13 +19,8 @@ export {
   RequestCancelledError,
 } from './errors.js';
 export { InvalidLimiterOptionError } from './limiter-options.js';
-export {
-  type AiQueue,
-  type AiQueueOptions,
-  createAiQueue,
-  defaults,
-  type RequestOptions,
-} from './queue.js';
+export { type AiQueueOptions, defaults, type RequestOptions } from './options.js';
+export { type AiQueue, createAiQueue } from './queue.js';
 export { type Priority, priorities } from './scheduler.js';
 export type { CacheLike } from './sharing.js';
 export { type AcquireOptions, LocalSemaphore, type SlotLease, type SlotLimiter } from './slot-limiter.js';
