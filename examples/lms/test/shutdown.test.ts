@@ -1,0 +1,68 @@
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { dbPath } from '../src/storage.js';
+import { lessonsOf } from './load.js';
+import { killAll, signIn, startLms } from './processes.js';
+import { seededDataDir } from './seeded.js';
+
+afterAll(killAll);
+
+function secondsRead(dataDir: string, userId: number, lessonId: number): number | undefined {
+  const db = new Database(dbPath(dataDir), { readonly: true });
+  try {
+    return db
+      .prepare('SELECT seconds FROM reading_time WHERE user_id = ? AND lesson_id = ?')
+      .pluck()
+      .get(userId, lessonId) as number | undefined;
+  } finally {
+    db.close();
+  }
+}
+
+describe('graceful shutdown', () => {
+  it('commits heartbeats still waiting in the write-behind when the app closes', async () => {
+    const dir = await seededDataDir('pilms-lms-close-');
+    const lms = buildApp(loadConfig({ DATA_DIR: dir }));
+    const login = await lms.app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'email=student1%40school.test&password=student-demo',
+    });
+    const cookie = String(login.headers['set-cookie']).split(';')[0] as string;
+    const page = await lms.app.inject({ url: '/lessons/1', headers: { cookie } });
+    const csrf = /data-csrf="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    for (let i = 0; i < 3; i++) {
+      const beat = await lms.app.inject({
+        method: 'POST',
+        url: '/lessons/1/heartbeat',
+        headers: { cookie, 'x-csrf-token': csrf },
+      });
+      expect(beat.statusCode).toBe(204);
+    }
+    await lms.close();
+    const { userId } = lessonsOf(dir, 'student1@school.test');
+    expect(secondsRead(dir, userId, 1)).toBe(90);
+  });
+
+  it('on SIGTERM, flushes every worker before the primary exits with 0', async () => {
+    const lms = await startLms({ WORKERS: '2' });
+    const student = await signIn(lms.base, 'student2@school.test', 'student-demo');
+    const page = await (await student.get('/lessons/4')).text();
+    const csrf = /data-csrf="([^"]+)"/.exec(page)?.[1] ?? '';
+    const beats = await Promise.all(
+      [1, 2].map(() =>
+        fetch(`${lms.base}/lessons/4/heartbeat`, {
+          method: 'POST',
+          headers: { cookie: student.cookie, 'x-csrf-token': csrf },
+        }),
+      ),
+    );
+    expect(beats.map((b) => b.status)).toEqual([204, 204]);
+    expect(await lms.stop()).toBe(0);
+    const { userId } = lessonsOf(lms.dataDir, 'student2@school.test');
+    expect(secondsRead(lms.dataDir, userId, 4)).toBe(60);
+  }, 120_000);
+});
