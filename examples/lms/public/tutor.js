@@ -4,6 +4,12 @@ const answer = document.getElementById('answer');
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   answer.textContent = '…';
+  // aria-busy tells screen readers (and tests) when the streamed answer is complete.
+  answer.setAttribute('aria-busy', 'true');
+  const finish = () => {
+    answer.setAttribute('aria-busy', 'false');
+    source.close();
+  };
   const source = new EventSource(`${form.action}?q=${encodeURIComponent(form.q.value)}`);
   let first = true;
   source.addEventListener('token', (message) => {
@@ -13,8 +19,8 @@ form.addEventListener('submit', (event) => {
   });
   source.addEventListener('offline', (message) => {
     answer.textContent = JSON.parse(message.data);
-    source.close();
+    finish();
   });
-  source.addEventListener('done', () => source.close());
-  source.onerror = () => source.close();
+  source.addEventListener('done', finish);
+  source.onerror = finish;
 });

@@ -3,11 +3,19 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, launchChromium } from '../../../test/support/index.js';
+import { type OllamaSimulator, startOllamaSimulator } from '../../../test/support/ollama-simulator/index.js';
 import { buildApp, type LmsApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { seededDataDir } from './seeded.js';
 
 // The test tsconfig has no DOM lib; these are the few element fields read in the page.
+type ObserverClass = new (callback: () => void) => { observe(target: unknown, options: object): void };
+interface VideoElement {
+  readyState: number;
+  duration: number;
+  currentTime: number;
+  addEventListener(type: 'seeked', listener: () => void, options: { once: boolean }): void;
+}
 interface ImageElement {
   naturalWidth: number;
   currentSrc: string;
@@ -22,9 +30,11 @@ const output = resolve(import.meta.dirname, 'output');
 let lms: LmsApp;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
 let base = '';
+let dataDir = '';
 
 beforeAll(async () => {
   const dir = await seededDataDir('pilms-lms-browser-');
+  dataDir = dir;
   lms = buildApp(loadConfig({ DATA_DIR: dir, OLLAMA_HOST: `http://127.0.0.1:${await freePort()}` }));
   const port = await freePort();
   await lms.app.listen({ port, host: '127.0.0.1' });
@@ -48,6 +58,109 @@ async function signIn(email: string, password: string) {
   await page.waitForURL(`${base}/`);
   return page;
 }
+
+describe('video, tutor and written answers in a real browser', () => {
+  let simulator: OllamaSimulator;
+  let ai: LmsApp;
+  let aiBase = '';
+
+  beforeAll(async () => {
+    // A second app on the same data with Ollama present: the first one keeps proving the offline path.
+    simulator = await startOllamaSimulator({ timeScale: 20 });
+    ai = buildApp(loadConfig({ DATA_DIR: dataDir, OLLAMA_HOST: simulator.host }));
+    const port = await freePort();
+    await ai.app.listen({ port, host: '127.0.0.1' });
+    aiBase = `http://127.0.0.1:${port}`;
+  }, 60_000);
+
+  afterAll(async () => {
+    await ai?.close();
+    await simulator?.close();
+  });
+
+  it('lets a student seek in the video lesson, answered with 206 partial content', async () => {
+    const page = await signIn('student3@school.test', 'student-demo');
+    const partial: string[] = [];
+    page.on('response', (response) => {
+      if (response.url().includes('/media/av/') && response.status() === 206) partial.push(response.url());
+    });
+    await page.goto(`${base}/lessons/2`);
+    const video = page.locator('article video');
+    await video.scrollIntoViewIfNeeded();
+    await expect.poll(() => video.evaluate((v) => (v as unknown as VideoElement).readyState)).toBeGreaterThan(0);
+    expect(await video.evaluate((v) => (v as unknown as VideoElement).duration)).toBeGreaterThan(9);
+    const landed = await video.evaluate(
+      (v) =>
+        new Promise<number>((done) => {
+          const element = v as unknown as VideoElement;
+          element.addEventListener('seeked', () => done(element.currentTime), { once: true });
+          element.currentTime = 6;
+        }),
+    );
+    expect(Math.abs(landed - 6)).toBeLessThan(0.5);
+    expect(partial.length).toBeGreaterThan(0);
+    await page.screenshot({ path: join(output, 'student-video-lesson.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('streams the AI tutor answer into the page token by token until it completes', async () => {
+    const page = await signIn('student3@school.test', 'student-demo');
+    await page.goto(`${aiBase}/lessons/1`);
+    const answer = page.locator('#answer');
+    // Every text change of the answer is recorded, so the test sees it grow rather than only its final state.
+    await answer.evaluate((element) => {
+      const lengths: number[] = [];
+      (globalThis as unknown as { lengths: number[] }).lengths = lengths;
+      const Observer = (globalThis as unknown as { MutationObserver: ObserverClass }).MutationObserver;
+      new Observer(() => lengths.push(String(element.textContent).length)).observe(element, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+    });
+    await page.getByLabel('Your question').fill('What is a cell?');
+    await page.getByRole('button', { name: 'Ask' }).click();
+    await expect.poll(() => answer.getAttribute('aria-busy'), { timeout: 30_000 }).toBe('false');
+    const lengths = await page.evaluate(() => (globalThis as unknown as { lengths: number[] }).lengths);
+    const growing = lengths.slice(1).filter((length, i) => length > (lengths[i] ?? 0));
+    expect(growing.length).toBeGreaterThan(3);
+    expect(await answer.textContent()).not.toBe('the AI tutor is offline');
+    expect(String(await answer.textContent()).length).toBeGreaterThan(20);
+    await page.screenshot({ path: join(output, 'student-tutor.png') });
+    await page.close();
+  });
+
+  it('lets a student send a written answer, see the AI grade, and the teacher review it', async () => {
+    const student = await signIn('student3@school.test', 'student-demo');
+    await student.goto(`${aiBase}/lessons/3`);
+    await student.getByLabel('main idea of Biology 1.3').fill('Cells make up all living things, like skin cells.');
+    await student.getByRole('button', { name: 'Send my answer' }).click();
+    await expect.poll(() => student.locator('.grade').textContent()).toMatch(/Waiting for the AI grader|AI score/);
+    await expect
+      .poll(
+        async () => {
+          await student.reload();
+          return student.locator('.grade').textContent();
+        },
+        { timeout: 30_000 },
+      )
+      .toBe('AI score 8/10: Correct.');
+    await student.close();
+
+    const teacher = await signIn('teacher1@school.test', 'teacher-demo');
+    await teacher.goto(`${aiBase}/teacher/grading`);
+    const item = teacher.locator('article.answer', { hasText: 'like skin cells' });
+    await expect.poll(() => item.textContent()).toContain('8/10: Correct.');
+    await item.getByLabel('Score (0-10)').fill('9');
+    await item.getByLabel('Comment for the student').fill('Good example.');
+    await item.getByRole('button', { name: 'Save review' }).click();
+    await expect
+      .poll(() => teacher.locator('article.answer', { hasText: 'like skin cells' }).textContent())
+      .toContain('reviewed');
+    await teacher.screenshot({ path: join(output, 'teacher-grading.png'), fullPage: true });
+    await teacher.close();
+  });
+});
 
 describe('the LMS in a real browser', () => {
   it('lets a student open a lesson with a loaded AVIF/WebP image, answer its quiz and see progress', async () => {

@@ -37,7 +37,12 @@ export function teacherRoutes(app: FastifyInstance, web: Web, storage: Storage, 
       (r) =>
         html`<tr><td>${r.name}</td><td>${r.course}</td><td>${r.done}/${r.total}</td><td>${r.next ?? 'finished'}</td><td>${(r.seconds / 60).toFixed(1)}</td></tr>`,
     )}</tbody></table>`;
-    return page(reply, 'Class overview', html`<p>Students with the least progress first.</p>${table}`, ctx);
+    return page(
+      reply,
+      'Class overview',
+      html`<p>Students with the least progress first. Written answers to review: <a href="/teacher/grading">grading</a>.</p>${table}`,
+      ctx,
+    );
   });
 
   app.addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: maxUploadBytes }, (_req, body, done) => {
