@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, type RedisServer, startRedis } from '../../../test/support/index.js';
@@ -27,6 +29,7 @@ function missing(acknowledged: Set<string>, stored: Set<string>): string[] {
 describe('faults under a classroom load', () => {
   it('replaces a worker killed mid-load and keeps every acknowledged progress write', async () => {
     const lms = await startLms({ WORKERS: '2' });
+    expect(lms.log()).toContain('student1@school.test / student-demo');
     const load = await startClassroom(lms.base, lms.dataDir);
     await progressed(load, 10);
     const [victim] = lms.workerPids();
@@ -40,6 +43,8 @@ describe('faults under a classroom load', () => {
     expect(await lms.stop()).toBe(0);
     expect(missing(load.acknowledged, storedCompletions(lms.dataDir))).toEqual([]);
     expect(lms.log()).toMatch(/worker \d+ died \(SIGKILL\); starting a replacement/);
+    // The primary took a verified backup at start (none existed yet).
+    expect(readdirSync(join(lms.dataDir, 'backups')).filter((file) => file.endsWith('.db'))).toHaveLength(1);
   }, 120_000);
 
   it('serves pages from L1 and SQLite while Redis is down, and uses Redis again once it is back', async () => {

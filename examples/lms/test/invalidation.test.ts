@@ -84,7 +84,7 @@ describe('content invalidation across workers', () => {
     expect(keys.some((key) => key.includes('course:1'))).toBe(true);
   });
 
-  it('in a node:cluster of two workers, the worker that did not handle the edit serves the new title', async () => {
+  it('in a node:cluster of two workers, the worker that did not handle the edit serves the new title; /metrics covers both', async () => {
     const lms = await startLms({ WORKERS: '2' });
     const student = await signIn(lms.base, 'student1@school.test', 'student-demo');
     const teacher = await signIn(lms.base, 'teacher1@school.test', 'teacher-demo');
@@ -98,6 +98,13 @@ describe('content invalidation across workers', () => {
       return seen.every((t) => t === 'Cluster-wide title') ? seen : undefined;
     });
     expect(titles).toHaveLength(4);
+    // The primary aggregates every worker's metrics, each series labelled with its worker.
+    const metrics = await until('metrics from both workers', async () => {
+      const body = await (await fetch(`${lms.base}/metrics`)).text();
+      return body.includes('worker="1"') && body.includes('worker="2"') ? body : undefined;
+    });
+    expect(metrics).toMatch(/pilms_lms_requests_requests\{worker="\d"\} \d/);
+    expect(metrics).toMatch(/pilms_lms_cache_bus_received\{worker="\d"\} [1-9]/);
     expect(await lms.stop()).toBe(0);
   }, 120_000);
 });
