@@ -9,15 +9,31 @@ export const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const bundle = join(repo, 'node_modules/.cache/pilms-perf-gate/suite.mjs');
 
 /** Gate settings per mode: gated metrics, threshold (%), runs and how many run at once. */
-export const modes = {
-  // Whole-process instruction count of a scaled-down set; --single-threaded keeps V8's background
+export type GateMode = 'instructions' | 'wall';
+
+interface ModeSettings {
+  args: string[];
+  nodeArgs: string[];
+  metrics: string[];
+  threshold: number;
+  /** Runs of the candidate per gate. */
+  runs: number;
+  /** Runs stored by `--record`. */
+  baselineRuns: number;
+  concurrency: number;
+}
+
+export const modes: Record<GateMode, ModeSettings> = {
+  // Whole-process instruction count of a scaled-down set (about 16 % of it is the measured operations); --single-threaded keeps V8's background
   // compiler and GC threads from making the count depend on scheduling (±7 % without, ±0.2 % with).
   instructions: {
-    args: ['--scale', '0.02'],
+    args: ['--count', '--scale', '0.1'],
     nodeArgs: ['--single-threaded'],
     metrics: ['instructions'],
     threshold: 1,
-    runs: 4,
+    // One round of two concurrent valgrind runs (~20 s idle): the count moves by ±0.3 %, so two samples suffice.
+    runs: 2,
+    baselineRuns: 4,
     concurrency: 2,
   },
   wall: {
@@ -26,14 +42,15 @@ export const modes = {
     metrics: ['cacheL1GetRel', 'statementGetRel', 'requestRecordRel'],
     threshold: 10,
     runs: 10,
+    baselineRuns: 10,
     concurrency: 1,
   },
 };
 
-export const valgrindAvailable = () => spawnSync('valgrind', ['--version']).status === 0;
+export const valgrindAvailable = (): boolean => spawnSync('valgrind', ['--version']).status === 0;
 
 /** Bundles bench/perf-gate/suite.ts with esbuild (a dependency of tsx and tsup) and returns the file. */
-export async function bundleSuite() {
+export async function bundleSuite(): Promise<string> {
   const { build } = await import('esbuild');
   await build({
     entryPoints: [join(repo, 'bench/perf-gate/suite.ts')],
@@ -52,7 +69,7 @@ export async function bundleSuite() {
 }
 
 /** The command line of one run, with an optional injected slowdown factor. */
-export function suiteCommand(file, mode, slowdown = 1) {
+export function suiteCommand(file: string, mode: GateMode, slowdown = 1): string[] {
   const settings = modes[mode];
   return [process.execPath, ...settings.nodeArgs, file, ...settings.args, '--slowdown', String(slowdown)];
 }
