@@ -85,7 +85,7 @@ export function buildApp(config: Config): LmsApp {
     async close() {
       await app.close();
       await uploads.drain();
-      await avUploads.drain();
+      await avUploads.close();
       await grading.close();
       await heartbeats.close();
       await content.close();

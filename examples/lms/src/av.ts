@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { mediaFormats, probe, sniffFormat, transcodeAudio, transcodeVideo } from '@pilms/media-optimizer';
+import { abandoned, newClaim } from './claims.js';
 import type { Db } from './db.js';
 
 /** Settings of lesson video and audio: small outputs that phones on a classroom Wi-Fi play at once. */
@@ -40,17 +41,17 @@ export function avMarkdown(asset: AvAsset, description: string): string {
 export async function transcodeLessonMedia(
   input: string,
   mediaDir: string,
-  options: { kind?: AvAsset['kind']; onProgress?: (percent: number) => void } = {},
+  options: { kind?: AvAsset['kind']; onProgress?: (percent: number) => void; signal?: AbortSignal } = {},
 ): Promise<AvAsset> {
   const outDir = join(mediaDir, avDefaults.dir);
   const base = `/media/${avDefaults.dir}`;
   const onProgress = options.onProgress ?? (() => {});
   const kind = options.kind ?? ((await probe(input)).video ? 'video' : 'audio');
+  const process = { outDir, nice: avDefaults.nice, ...(options.signal ? { signal: options.signal } : {}) };
   if (kind === 'video') {
     const video = await transcodeVideo(input, {
-      outDir,
+      ...process,
       ...avDefaults.video,
-      nice: avDefaults.nice,
       onProgress: (p) => onProgress(p.percent),
     });
     const src = `${base}/${video.hash}/${video.mp4.file}`;
@@ -58,9 +59,8 @@ export async function transcodeLessonMedia(
   }
   // Two passes (measure, then encode): each is half of the job.
   const audio = await transcodeAudio(input, {
-    outDir,
+    ...process,
     ...avDefaults.audio,
-    nice: avDefaults.nice,
     onProgress: (p) => onProgress(p.stage === 'measure' ? p.percent / 2 : 50 + p.percent / 2),
   });
   return { kind: 'audio', src: `${base}/${audio.hash}/${audio.file}`, poster: null };
@@ -81,31 +81,53 @@ export type AvRefusal = { refused: 'too-large' } | { refused: 'not-media' };
 
 /**
  * Teacher video/audio uploads: the body is streamed to disk under a size limit, sniffed by content, then
- * transcoded in the background; the job row (shared by every worker) carries whole-percent progress.
+ * transcoded in the background; the job row (shared by every worker) carries whole-percent progress and its
+ * owner. A job whose owner died (or that was handed back at shutdown) is resumed from the kept original at start.
  */
 export function createAvUploads(db: Db, mediaDir: string) {
+  const me = newClaim();
   const insert = db.prepare(
-    "INSERT INTO media_jobs (id, status, name, error, progress) VALUES (?, 'processing', ?, NULL, 0)",
+    "INSERT INTO media_jobs (id, status, name, error, progress, owner, source) VALUES (?, 'processing', ?, NULL, 0, ?, ?)",
   );
   const setProgress = db.prepare('UPDATE media_jobs SET progress = ? WHERE id = ? AND progress < ?');
-  const finish = db.prepare('UPDATE media_jobs SET status = ?, error = ?, progress = ?, markdown = ? WHERE id = ?');
+  const finish = db.prepare(
+    'UPDATE media_jobs SET status = ?, error = ?, progress = ?, markdown = ?, owner = NULL WHERE id = ? AND owner = ?',
+  );
   const read = db.prepare('SELECT id, status, name, error, progress, markdown FROM media_jobs WHERE id = ?');
+  const unfinished = db.prepare(
+    "SELECT id, source, owner FROM media_jobs WHERE status = 'processing' AND source IS NOT NULL",
+  );
+  const claim = db.prepare(
+    "UPDATE media_jobs SET owner = ?, progress = 0 WHERE id = ? AND status = 'processing' AND owner IS ?",
+  );
+  const handBack = db.prepare("UPDATE media_jobs SET owner = NULL WHERE owner = ? AND status = 'processing'");
+  const stop = new AbortController();
   const running = new Set<Promise<void>>();
 
-  async function process(id: string, path: string): Promise<void> {
+  async function process(id: string, source: string): Promise<void> {
     try {
-      const asset = await transcodeLessonMedia(path, mediaDir, {
+      const asset = await transcodeLessonMedia(join(mediaDir, source), mediaDir, {
+        signal: stop.signal,
         // Whole-percent steps only: progress arrives twice a second and SD cards wear.
         onProgress: (percent) => {
           const step = Math.floor(percent);
           setProgress.run(step, id, step);
         },
       });
-      finish.run('done', null, 100, avMarkdown(asset, asset.kind === 'video' ? 'Video' : 'Audio'), id);
+      finish.run('done', null, 100, avMarkdown(asset, asset.kind === 'video' ? 'Video' : 'Audio'), id, me);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      finish.run('failed', message, 0, null, id);
+      if (stop.signal.aborted) return;
+      finish.run('failed', error instanceof Error ? error.message : String(error), 0, null, id, me);
     }
+  }
+
+  function run(id: string, source: string): void {
+    const job = process(id, source).finally(() => running.delete(job));
+    running.add(job);
+  }
+
+  for (const job of unfinished.all() as { id: string; source: string; owner: string | null }[]) {
+    if (abandoned(job.owner) && claim.run(me, job.id, job.owner).changes === 1) run(job.id, job.source);
   }
 
   return {
@@ -113,39 +135,43 @@ export function createAvUploads(db: Db, mediaDir: string) {
     async start(body: Readable, declaredBytes: number): Promise<MediaJob | AvRefusal> {
       if (declaredBytes > avDefaults.maxUploadBytes) return { refused: 'too-large' };
       const id = randomBytes(9).toString('base64url');
-      const name = `upload-${id}`;
-      const path = join(mediaDir, name);
+      const partial = join(mediaDir, `upload-${id}.part`);
       let bytes = 0;
       body.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
         if (bytes > avDefaults.maxUploadBytes) body.destroy(new Error('too large'));
       });
       try {
-        await pipeline(body, createWriteStream(path));
+        await pipeline(body, createWriteStream(partial));
       } catch (error) {
-        await rm(path, { force: true });
+        await rm(partial, { force: true });
         if (bytes > avDefaults.maxUploadBytes) return { refused: 'too-large' };
         throw error;
       }
       const head = Buffer.alloc(64);
-      const file = await open(path, 'r');
+      const file = await open(partial, 'r');
       await file.read(head, 0, 64, 0).finally(() => file.close());
-      if (!mediaFormats.includes(sniffFormat(head))) {
-        await rm(path, { force: true });
+      const format = sniffFormat(head);
+      if (!mediaFormats.includes(format)) {
+        await rm(partial, { force: true });
         return { refused: 'not-media' };
       }
-      insert.run(id, name);
-      const job = process(id, path).finally(() => running.delete(job));
-      running.add(job);
+      // The original is kept under its sniffed extension: a restart resumes the job from it.
+      const name = `upload-${id}.${format}`;
+      await rename(partial, join(mediaDir, name));
+      insert.run(id, name, me, name);
+      run(id, name);
       return this.get(id) as MediaJob;
     },
     /** Any media job (image or video/audio) by id. */
     get(id: string): MediaJob | undefined {
       return read.get(id) as MediaJob | undefined;
     },
-    /** Waits for running jobs, so shutdown never leaves a job marked processing forever. */
-    async drain(): Promise<void> {
+    /** Stops transcoding (ffmpeg is killed) and hands unfinished jobs back: the next start resumes them. */
+    async close(): Promise<void> {
+      stop.abort();
       await Promise.all(running);
+      handBack.run(me);
     },
   };
 }

@@ -49,6 +49,9 @@ const migrations = [
   // Video/audio jobs report whole-percent progress and, once done, the Markdown that embeds the result.
   `ALTER TABLE media_jobs ADD COLUMN progress INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE media_jobs ADD COLUMN markdown TEXT;`,
+  // Video/audio jobs keep their original (`source`) and the process running them (`owner`, see claims.ts).
+  `ALTER TABLE media_jobs ADD COLUMN owner TEXT;
+   ALTER TABLE media_jobs ADD COLUMN source TEXT;`,
 ];
 
 /** Opens (creating if needed) `<dataDir>/lms.sqlite` and applies pending migrations. */

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { abandoned, newClaim } from './claims.js';
 import type { Db } from './db.js';
 import { gradingPrompt, parseGrade } from './grading-prompt.js';
 import type { Storage } from './storage.js';
@@ -58,20 +58,6 @@ const answerColumns = `a.id, a.question_id AS questionId, a.answer, a.status, a.
 const scoped = `JOIN lessons l ON l.id = q.lesson_id JOIN modules m ON m.id = l.module_id JOIN courses c ON c.id = m.course_id
   WHERE (? = 'admin' OR c.teacher_id = ?)`;
 
-/** True when the process holding a claim (`<pid>:<grader>`) is gone, so its answer may be graded again. */
-function abandoned(claimedBy: string | null): boolean {
-  if (claimedBy === null) return true;
-  const pid = Number(claimedBy.split(':')[0]);
-  // A grader of this process releases its claims when it closes.
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
 /** Settles with `promise`, or rejects as soon as `signal` fires (a direct Ollama call cannot be aborted alone). */
 function untilStopped<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -93,7 +79,7 @@ function isOffline(error: unknown): boolean {
  */
 export function createGrading(options: { db: Db; storage: Storage; ai: GradingAi; retryMs?: number }) {
   const { db, storage, ai } = options;
-  const me = `${process.pid}:${randomBytes(4).toString('hex')}`;
+  const me = newClaim();
   const questionsOf = db.prepare('SELECT id, prompt FROM text_questions WHERE lesson_id = ? ORDER BY id');
   const answersOf = db.prepare(
     `SELECT ${answerColumns} FROM text_answers a JOIN text_questions q ON q.id = a.question_id

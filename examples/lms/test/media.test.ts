@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { probe } from '@pilms/media-optimizer';
@@ -6,6 +7,7 @@ import { fixture, requireFfmpeg, tempDir } from '../../../test/support/index.js'
 import { buildApp, type LmsApp } from '../src/app.js';
 import { avDefaults, transcodeLessonMedia } from '../src/av.js';
 import { loadConfig } from '../src/config.js';
+import { openDb } from '../src/db.js';
 import { seededDataDir } from './seeded.js';
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -43,6 +45,15 @@ async function login(email: string, password: string): Promise<string> {
 async function csrfOf(session: string): Promise<string> {
   const home = await lms.app.inject({ url: '/', headers: { cookie: session } });
   return /name="_csrf" value="([^"]+)"/.exec(home.body)?.[1] ?? '';
+}
+
+async function upload(bytes: Buffer, type: string, session: string, headers: Record<string, string> = {}) {
+  return lms.app.inject({
+    method: 'POST',
+    url: '/teacher/media',
+    headers: { cookie: session, 'content-type': type, 'x-csrf-token': await csrfOf(session), ...headers },
+    payload: bytes,
+  });
 }
 
 const onDisk = (url: string) => join(dir, 'media', url.slice('/media/'.length));
@@ -118,15 +129,6 @@ describe('video and audio lessons', () => {
 });
 
 describe('teacher video and audio upload', () => {
-  async function upload(bytes: Buffer, type: string, session: string, headers: Record<string, string> = {}) {
-    return lms.app.inject({
-      method: 'POST',
-      url: '/teacher/media',
-      headers: { cookie: session, 'content-type': type, 'x-csrf-token': await csrfOf(session), ...headers },
-      payload: bytes,
-    });
-  }
-
   it('transcodes an uploaded video in the background and reports its progress until done', async () => {
     const teacher = await login('teacher1@school.test', 'teacher-demo');
     const started = await upload(readFileSync(fixture('video-1080p-60fps-2s.mp4')), 'video/mp4', teacher);
@@ -171,6 +173,59 @@ describe('teacher video and audio upload', () => {
     expect((await upload(readFileSync(fixture('Big_Buck_Bunny_180_10s.webm')), 'video/webm', student)).statusCode).toBe(
       403,
     );
+  });
+});
+
+describe('video jobs across restarts', () => {
+  it('resumes at start the jobs handed back at shutdown or owned by a killed process', async () => {
+    const teacher = await login('teacher2@school.test', 'teacher-demo');
+    const started = await upload(readFileSync(fixture('Big_Buck_Bunny_180_10s.webm')), 'video/webm', teacher);
+    expect(started.statusCode).toBe(202);
+    const handedBack = started.json().id as string;
+    const original = started.json().name as string;
+    expect(original).toMatch(/^upload-[\w-]+\.webm$/);
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    lms.db
+      .prepare(
+        "INSERT INTO media_jobs (id, status, name, progress, owner, source) VALUES ('orphan', 'processing', ?, 40, ?, ?)",
+      )
+      .run(original, `${dead}:0000`, original);
+    await lms.close();
+    expect(lms.db.open).toBe(false);
+    const read = openDb(dir, true);
+    // Closed right after the 202: ffmpeg was killed and the job handed back, not failed.
+    const rows = read.prepare("SELECT id, status, owner FROM media_jobs WHERE id IN (?, 'orphan')").all(handedBack);
+    read.close();
+    expect(rows).toHaveLength(2);
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { id: handedBack, status: 'processing', owner: null },
+        { id: 'orphan', status: 'processing', owner: `${dead}:0000` },
+      ]),
+    );
+
+    lms = buildApp(loadConfig({ DATA_DIR: dir }));
+    for (const id of [handedBack, 'orphan']) {
+      const job = await vi.waitFor(
+        () => {
+          const row = lms.db.prepare('SELECT status, progress, markdown, owner FROM media_jobs WHERE id = ?').get(id);
+          if ((row as { status: string }).status === 'processing') throw new Error('still processing');
+          return row;
+        },
+        { timeout: 60_000, interval: 50 },
+      );
+      expect(job).toMatchObject({
+        status: 'done',
+        progress: 100,
+        owner: null,
+        markdown: expect.stringMatching(/video\.mp4\)$/),
+      });
+    }
+    const served = await lms.app.inject({
+      url: `/media/${original}`,
+      headers: { cookie: await login('teacher2@school.test', 'teacher-demo') },
+    });
+    expect([served.statusCode, served.headers['content-type']]).toEqual([200, 'video/webm']);
   });
 });
 

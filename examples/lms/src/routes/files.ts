@@ -1,5 +1,5 @@
 import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { extname, join, resolve, sep } from 'node:path';
 import { createStaticServer } from '@pilms/media-optimizer';
 import { mediaPlugin } from '@pilms/media-optimizer/fastify';
 import type { FastifyInstance } from 'fastify';
@@ -7,6 +7,26 @@ import { avDefaults } from '../av.js';
 import { all, type Web } from '../web.js';
 
 const publicDir = resolve(import.meta.dirname, '../../public');
+
+// Originals are named by their sniffed format (uploads) or come from the fixtures (seed).
+const originalTypes: Record<string, string> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  avif: 'image/avif',
+  heic: 'image/heic',
+  tiff: 'image/tiff',
+  mp4: 'video/mp4',
+  mov: 'video/quicktime',
+  webm: 'video/webm',
+  mp3: 'audio/mpeg',
+  wav: 'audio/wav',
+  ogg: 'audio/ogg',
+  flac: 'audio/flac',
+  m4a: 'audio/mp4',
+};
 
 /**
  * The progressive scripts of `public/`, the lesson media originals (signed-in users only) and the transcoded
@@ -38,7 +58,7 @@ export function fileRoutes(app: FastifyInstance, web: Web, mediaDir: string): vo
     if (!/^[\w.-]+$/.test(name) || !path.startsWith(mediaDir + sep) || !existsSync(path) || !statSync(path).isFile()) {
       return reply.code(404).type('text/plain').send('not found');
     }
-    const type = name.endsWith('.png') ? 'image/png' : name.endsWith('.webm') ? 'video/webm' : 'image/jpeg';
+    const type = originalTypes[extname(name).slice(1)] ?? 'application/octet-stream';
     reply.header('cache-control', 'private, max-age=86400');
     reply.header('content-length', statSync(path).size);
     return reply.type(type).send(createReadStream(join(mediaDir, name)));
