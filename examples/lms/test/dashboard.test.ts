@@ -3,19 +3,14 @@ import { buildApp, type LmsApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { DashboardPoint } from '../src/monitoring.js';
 import { seededDataDir } from './seeded.js';
+import { sessionCookie } from './session.js';
 
 let lms: LmsApp;
 let cookie: string;
 
 beforeAll(async () => {
   lms = buildApp(loadConfig({ DATA_DIR: await seededDataDir('pilms-lms-dashboard-') }));
-  const reply = await lms.app.inject({
-    method: 'POST',
-    url: '/login',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: 'email=admin%40school.test&password=admin-demo',
-  });
-  cookie = String(reply.headers['set-cookie']).split(';')[0] as string;
+  cookie = await sessionCookie(lms.app, 'admin@school.test', 'admin-demo');
 });
 
 afterAll(async () => {

@@ -5,6 +5,7 @@ import { buildApp, type LmsApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { killAll, signIn, startLms, until } from './processes.js';
 import { seededDataDir } from './seeded.js';
+import { sessionCookie } from './session.js';
 
 const apps: LmsApp[] = [];
 let redis: RedisServer | undefined;
@@ -16,16 +17,6 @@ afterAll(async () => {
 });
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
-
-async function cookieOf(lms: LmsApp, email: string, password: string): Promise<string> {
-  const reply = await lms.app.inject({
-    method: 'POST',
-    url: '/login',
-    headers: form,
-    payload: new URLSearchParams({ email, password }).toString(),
-  });
-  return String(reply.headers['set-cookie']).split(';')[0] as string;
-}
 
 async function title(lms: LmsApp, cookie: string): Promise<string | undefined> {
   const page = (await lms.app.inject({ url: '/courses/1', headers: { cookie } })).body;
@@ -45,8 +36,8 @@ async function renameAcross(env: Record<string, string>): Promise<{ second: LmsA
     buildApp(loadConfig({ DATA_DIR: dir, ...env })),
   ];
   apps.push(first, second);
-  const teacher = await cookieOf(first, 'teacher1@school.test', 'teacher-demo');
-  const student = await cookieOf(second, 'student1@school.test', 'student-demo');
+  const teacher = await sessionCookie(first.app, 'teacher1@school.test', 'teacher-demo');
+  const student = await sessionCookie(second.app, 'student1@school.test', 'student-demo');
   const before = await title(second, student);
   await title(first, teacher);
   const edit = await first.app.inject({ url: '/courses/1/edit', headers: { cookie: teacher } });

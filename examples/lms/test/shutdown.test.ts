@@ -6,6 +6,7 @@ import { dbPath } from '../src/storage.js';
 import { lessonsOf } from './load.js';
 import { killAll, signIn, startLms } from './processes.js';
 import { seededDataDir } from './seeded.js';
+import { sessionCookie } from './session.js';
 
 afterAll(killAll);
 
@@ -25,13 +26,7 @@ describe('graceful shutdown', () => {
   it('commits heartbeats still waiting in the write-behind when the app closes', async () => {
     const dir = await seededDataDir('pilms-lms-close-');
     const lms = buildApp(loadConfig({ DATA_DIR: dir }));
-    const login = await lms.app.inject({
-      method: 'POST',
-      url: '/login',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: 'email=student1%40school.test&password=student-demo',
-    });
-    const cookie = String(login.headers['set-cookie']).split(';')[0] as string;
+    const cookie = await sessionCookie(lms.app, 'student1@school.test', 'student-demo');
     const page = await lms.app.inject({ url: '/lessons/1', headers: { cookie } });
     const csrf = /data-csrf="([^"]+)"/.exec(page.body)?.[1] ?? '';
     for (let i = 0; i < 3; i++) {
