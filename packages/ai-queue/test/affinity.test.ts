@@ -49,11 +49,12 @@ describe('model affinity', () => {
       started.push(name);
       await drain(stream);
     };
+    // Queued in this order at once: the first two gradings take both slots before the students arrive.
     const grading = [1, 2, 3, 4, 5].map((i) => run(`grade${i}`, 'background'));
-    await expect.poll(() => started.length).toBe(2);
     const students = [run('student1', 'interactive'), run('student2', 'interactive')];
     await Promise.all([...grading, ...students]);
-    expect(started.slice(0, 4)).toEqual(['grade1', 'grade2', 'student1', 'student2']);
+    expect(started.slice(0, 2).sort()).toEqual(['grade1', 'grade2']);
+    expect(started.slice(2, 4).sort()).toEqual(['student1', 'student2']);
     expect(queue.stats().models.swaps).toBe(2);
   });
 

@@ -38,7 +38,7 @@ describe('in-flight dedupe of streams', () => {
   it('keeps generating for the listeners that stay when one leaves, and stops when the last one leaves', async () => {
     const { sim, queue } = await setup({}, 20);
     const leaving = new AbortController();
-    const request = deterministic('explain seasons', 30);
+    const request = deterministic('explain seasons', 200);
     const stays = collect(await queue.chat(request));
     const leaves = collect(await queue.chat(request, { signal: leaving.signal }), (n) => {
       if (n === 2) leaving.abort();

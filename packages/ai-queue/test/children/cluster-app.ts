@@ -18,7 +18,10 @@ if (cluster.isPrimary) {
       for (const worker of Object.values(cluster.workers ?? {})) worker?.kill();
     }
   });
-  for (let i = 0; i < workers; i++) cluster.fork({ ROLE: String(i) });
+  if (scenario === 'crash') {
+    // The survivor starts only once the crashed worker is gone, so it can only reach 2 at once if both slots came back.
+    cluster.fork({ ROLE: '0' }).on('exit', () => cluster.fork({ ROLE: '1' }));
+  } else for (let i = 0; i < workers; i++) cluster.fork({ ROLE: String(i) });
 } else {
   const send = (event: string) => process.send?.({ event });
   if (scenario === 'crash' && process.env.ROLE === '0') {
@@ -27,7 +30,6 @@ if (cluster.isPrimary) {
     await limiter.acquire();
     process.exit(1);
   }
-  if (scenario === 'crash') await new Promise((resolve) => setTimeout(resolve, 200));
   const controller = new AbortController();
   const abandoned = limiter.acquire({ signal: controller.signal, priority: 9 }).catch(() => 'aborted');
   controller.abort();
