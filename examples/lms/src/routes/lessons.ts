@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import MarkdownIt from 'markdown-it';
+import type { Lesson } from '../content.js';
 import type { Db } from '../db.js';
 import { type Grading, gradingDefaults, type TextAnswer } from '../grading.js';
 import type { Heartbeats } from '../heartbeats.js';
@@ -165,39 +166,34 @@ export function lessonRoutes(
     return reply.code(204).send();
   });
 
-  app.post('/lessons/:id/complete', async (request, reply) => {
-    const ctx = guard(request, reply, ['student']);
-    if (!ctx) return reply;
-    const found = await openLesson(request, reply, ctx);
-    if (!found) return reply;
-    await progress.complete(ctx.user.id, found.lesson.id);
-    return reply.redirect(`/lessons/${found.lesson.id}`, 303);
-  });
+  /** A student's form post on a lesson they may open: `record` commits it, then the lesson page is shown again. */
+  function lessonForm(action: string, record: (userId: number, lesson: Lesson, body: unknown) => Promise<void>) {
+    app.post(`/lessons/:id/${action}`, async (request, reply) => {
+      const ctx = guard(request, reply, ['student']);
+      if (!ctx) return reply;
+      const found = await openLesson(request, reply, ctx);
+      if (!found) return reply;
+      await record(ctx.user.id, found.lesson, request.body);
+      return reply.redirect(`/lessons/${found.lesson.id}`, 303);
+    });
+  }
 
-  app.post('/lessons/:id/quiz', async (request, reply) => {
-    const ctx = guard(request, reply, ['student']);
-    if (!ctx) return reply;
-    const found = await openLesson(request, reply, ctx);
-    if (!found) return reply;
-    const answers = found.lesson.questions.flatMap((q) => {
-      const choice = Number(field(request.body, `q${q.id}`));
+  lessonForm('complete', (userId, lesson) => progress.complete(userId, lesson.id));
+
+  lessonForm('quiz', (userId, lesson, body) => {
+    const answers = lesson.questions.flatMap((q) => {
+      const choice = Number(field(body, `q${q.id}`));
       const valid = Number.isInteger(choice) && choice >= 0 && choice < q.choices.length;
       return valid ? [{ questionId: q.id, choice, correct: choice === q.answer }] : [];
     });
-    await progress.saveQuiz(ctx.user.id, found.lesson.id, answers);
-    return reply.redirect(`/lessons/${found.lesson.id}`, 303);
+    return progress.saveQuiz(userId, lesson.id, answers);
   });
 
   // The answer is committed before the redirect acknowledges it; grading happens in the background.
-  app.post('/lessons/:id/answers', async (request, reply) => {
-    const ctx = guard(request, reply, ['student']);
-    if (!ctx) return reply;
-    const found = await openLesson(request, reply, ctx);
-    if (!found) return reply;
-    for (const q of grading.questionsOf(found.lesson.id)) {
-      const answer = field(request.body, `t${q.id}`).trim();
-      if (answer !== '') await grading.submit(ctx.user.id, q.id, answer);
+  lessonForm('answers', async (userId, lesson, body) => {
+    for (const q of grading.questionsOf(lesson.id)) {
+      const answer = field(body, `t${q.id}`).trim();
+      if (answer !== '') await grading.submit(userId, q.id, answer);
     }
-    return reply.redirect(`/lessons/${found.lesson.id}`, 303);
   });
 }
