@@ -1,14 +1,15 @@
 // Admin dashboard: polls /admin/stats.json every 2 s and redraws small uPlot charts (served locally).
-// Each chart lists its series as [label, pick(point)]; the CPU chart has one series per cluster of the board.
+// Each chart lists its series as [label, pick(point)] (null = a gap); the CPU chart has one series per cluster.
+// The charts start with the last 10 minutes of the monitor's history (/admin/history.json).
 const colors = ['#37b', '#c52', '#2a7', '#a3b'];
 const charts = [
   { id: 'cpu', series: (p) => p.clusters.map((c, i) => [`CPU ${c.name} %`, (q) => q.clusters[i]?.busyPercent ?? 0]) },
-  { id: 'temp', series: () => [['SoC °C', (p) => p.socTempC ?? 0]] },
+  { id: 'temp', series: () => [['SoC °C', (p) => p.socTempC]] },
   {
     id: 'mem',
     series: () => [
-      ['memory used %', (p) => p.memoryPercent ?? 0],
-      ['worker RSS MB', (p) => p.rssBytes / 1048576],
+      ['memory used %', (p) => p.memoryPercent],
+      ['worker heap MB', (p) => (p.heapUsedBytes === null ? null : p.heapUsedBytes / 1048576)],
     ],
   },
   {
@@ -19,9 +20,9 @@ const charts = [
     ],
   },
   { id: 'users', series: () => [['active users', (p) => p.activeUsers]] },
-  { id: 'cache', series: () => [['cache hit ratio', (p) => p.cacheHitRatio ?? 0]] },
-  { id: 'ai', series: () => [['AI queue depth', (p) => p.aiQueued ?? 0]] },
-  { id: 'ttft', series: () => [['AI time to first token p95 ms', (p) => p.aiTtftMs ?? 0]] },
+  { id: 'cache', series: () => [['cache hit ratio', (p) => p.cacheHitRatio]] },
+  { id: 'ai', series: () => [['AI queue depth', (p) => p.aiQueued]] },
+  { id: 'ttft', series: () => [['AI time to first token p95 ms', (p) => p.aiTtftMs]] },
 ];
 const times = [];
 let plots;
@@ -52,24 +53,43 @@ function showAlerts(alerts) {
   );
 }
 
+function add(point) {
+  plots ??= build(point);
+  times.push(point.t / 1000);
+  const full = times.length > 300;
+  if (full) times.shift();
+  for (const chart of plots) {
+    chart.series.forEach(([, pick], i) => {
+      chart.values[i].push(pick(point) ?? null);
+      if (full) chart.values[i].shift();
+    });
+  }
+}
+
+function draw() {
+  for (const chart of plots ?? []) chart.plot.setData([times, ...chart.values]);
+}
+
+const get = async (url) => (await fetch(url, { credentials: 'same-origin' })).json();
+
 async function tick() {
   try {
-    const point = await (await fetch('/admin/stats.json', { credentials: 'same-origin' })).json();
-    plots ??= build(point);
-    times.push(point.t / 1000);
-    const full = times.length > 300;
-    if (full) times.shift();
-    for (const chart of plots) {
-      chart.series.forEach(([, pick], i) => {
-        chart.values[i].push(pick(point));
-        if (full) chart.values[i].shift();
-      });
-      chart.plot.setData([times, ...chart.values]);
-    }
+    const point = await get('/admin/stats.json');
+    add(point);
+    draw();
     showAlerts(point.alerts);
   } catch {
     // A missed sample (worker restarting) just leaves a gap.
   }
 }
-tick();
-setInterval(tick, 2000);
+
+async function start() {
+  try {
+    for (const point of await get('/admin/history.json')) add(point);
+  } catch {
+    // No history yet (a fresh worker): the live feed fills the charts.
+  }
+  await tick();
+  setInterval(tick, 2000);
+}
+start();

@@ -1,13 +1,16 @@
 import cluster from 'node:cluster';
 import {
   type AlertEvent,
+  clusterSeries,
   createMonitor,
   createProcessMonitor,
   createSystemCollector,
   flattenStats,
   type Monitor,
+  type NumericLeaf,
   type PerformanceReport,
   type StatsSource,
+  seriesNames,
 } from '@pilms/monitor';
 import { createClusterAggregator, serveWorkerMetrics } from '@pilms/monitor/cluster';
 import { trackFastify } from '@pilms/monitor/fastify';
@@ -21,9 +24,9 @@ export interface DashboardPoint {
   clusters: { name: string; busyPercent: number }[];
   socTempC: number | null;
   memoryPercent: number | null;
-  rssBytes: number;
+  heapUsedBytes: number | null;
   /** Request latency of this worker over its last 1,024 requests. */
-  latency: { p50: number; p95: number; p99: number };
+  latency: { p50: number | null; p95: number | null };
   activeUsers: number;
   cacheHitRatio: number | null;
   aiQueued: number | null;
@@ -36,6 +39,8 @@ export interface DashboardPoint {
 export interface Monitoring {
   monitor: Monitor;
   point(): Promise<DashboardPoint>;
+  /** Points of the last `sinceMs` from the monitor's history, every `stepMs`, oldest first (alerts left empty). */
+  recent(options: { sinceMs: number; stepMs: number }): DashboardPoint[];
   report(): PerformanceReport;
   /** Prometheus text: every worker's metrics (labelled `worker`) in a cluster, else this process's. */
   prometheus(): Promise<{ contentType: string; text: string }>;
@@ -55,18 +60,20 @@ const sourceMetrics = { aiQueueDepth: 'ai_queued_interactive' };
 const thresholds = { aiQueueDepth: { warning: 10, critical: 20 } };
 
 // The AI queue's stats() may group by priority class either way round (`queued.interactive` or
-// `interactive.queued`), so the dashboard reads its flattened leaves by name.
-function aiFigures(ai: object): { queued: number | null; ttftMs: number | null } {
+// `classes.interactive.queued`), so the dashboard picks its flattened leaves (the names history uses) by name.
+function aiLeaves(ai: object): { queued: NumericLeaf[]; ttft: NumericLeaf | undefined } {
   const leaves = flattenStats(ai, 'ai');
   const top = leaves.filter((leaf) => leaf.name.startsWith('ai_queued_'));
-  const depths = top.length > 0 ? top : leaves.filter((leaf) => leaf.name.endsWith('_queued'));
-  const ttft = leaves.filter((leaf) => /ttft_seconds_p95$/.test(leaf.name));
-  const interactive = ttft.find((leaf) => leaf.name.includes('interactive')) ?? ttft[0];
+  const ttft = leaves.filter((leaf) => leaf.name.endsWith('ttft_seconds_p95'));
   return {
-    queued: depths.length === 0 ? null : depths.reduce((sum, leaf) => sum + leaf.value, 0),
-    ttftMs: interactive ? interactive.value * 1000 : null,
+    queued: top.length > 0 ? top : leaves.filter((leaf) => leaf.name.endsWith('_queued')),
+    ttft: ttft.find((leaf) => leaf.name.includes('interactive')) ?? ttft[0],
   };
 }
+
+const sum = (values: (number | null)[]): number | null =>
+  values.length === 0 ? null : values.reduce<number>((total, v) => total + (v ?? 0), 0);
+const ms = (seconds: number | null | undefined): number | null => (seconds == null ? null : seconds * 1000);
 
 /**
  * Wires `@pilms/monitor` into the app: requests tracked by route pattern, the sources' `stats()` read every second
@@ -107,20 +114,57 @@ export function createMonitoring(
       const snapshot = monitor.snapshot() ?? (await monitor.tick());
       const live = requests?.stats();
       const hitRatio = (options.sources.cache.stats() as { hitRatio?: unknown }).hitRatio;
-      const ai = aiFigures(options.sources.ai.stats());
+      const ai = aiLeaves(options.sources.ai.stats());
       return {
         t: snapshot.time,
         clusters: (snapshot.system.cpu?.clusters ?? []).map((c) => ({ name: c.name, busyPercent: c.busyPercent })),
         socTempC: snapshot.system.thermal.hottestC ?? null,
         memoryPercent: snapshot.system.memory?.usedPercent ?? null,
-        rssBytes: snapshot.process.rssBytes,
-        latency: live?.latency ?? { p50: 0, p95: 0, p99: 0 },
+        heapUsedBytes: snapshot.process.heapUsedBytes,
+        latency: { p50: live?.latency.p50 ?? null, p95: live?.latency.p95 ?? null },
         activeUsers: live?.activeUsers ?? 0,
         cacheHitRatio: typeof hitRatio === 'number' ? hitRatio : null,
-        aiQueued: ai.queued,
-        aiTtftMs: ai.ttftMs,
+        aiQueued: sum(ai.queued.map((leaf) => leaf.value)),
+        aiTtftMs: ms(ai.ttft?.value),
         alerts: monitor.alerts(),
       };
+    },
+    recent({ sinceMs, stepMs }) {
+      const series = (name: string) => new Map(monitor.history(name, { sinceMs }).map((p) => [p.t, p.value]));
+      const clusterNames = (monitor.snapshot()?.system.cpu?.clusters ?? []).map((c) => c.name);
+      const clusters = clusterNames.map((name) => [name, series(clusterSeries(name))] as const);
+      const [temp, memory, heap, p50, p95, users, hits] = [
+        seriesNames.socTemp,
+        seriesNames.memory,
+        seriesNames.heap,
+        seriesNames.responseP50,
+        seriesNames.responseP95,
+        seriesNames.activeUsers,
+        'cache_hit_ratio',
+      ].map(series);
+      const ai = aiLeaves(options.sources.ai.stats());
+      const queued = ai.queued.map((leaf) => series(leaf.name));
+      const ttft = ai.ttft && series(ai.ttft.name);
+      const points: DashboardPoint[] = [];
+      let last = Number.NEGATIVE_INFINITY;
+      for (const t of [...(memory?.keys() ?? [])].sort((a, b) => a - b)) {
+        if (t - last < stepMs) continue;
+        last = t;
+        points.push({
+          t,
+          clusters: clusters.map(([name, values]) => ({ name, busyPercent: values.get(t) ?? 0 })),
+          socTempC: temp?.get(t) ?? null,
+          memoryPercent: memory?.get(t) ?? null,
+          heapUsedBytes: heap?.get(t) ?? null,
+          latency: { p50: p50?.get(t) ?? null, p95: p95?.get(t) ?? null },
+          activeUsers: users?.get(t) ?? 0,
+          cacheHitRatio: hits?.get(t) ?? null,
+          aiQueued: sum(queued.map((values) => values.get(t) ?? null)),
+          aiTtftMs: ms(ttft?.get(t)),
+          alerts: [],
+        });
+      }
+      return points;
     },
     report: () => monitor.report({ periodMs: 3_600_000 }),
     async prometheus() {

@@ -69,6 +69,13 @@ are those of the worker that answers.</p><h2>Alerts</h2><ul id="alerts"><li>none
     );
   });
 
+  // The dashboard starts with the last 10 minutes from the monitor's history, one point per 2 s like the live feed.
+  app.get('/admin/history.json', async (request, reply) => {
+    if (!guard(request, reply, ['admin'])) return reply;
+    reply.header('cache-control', 'no-store');
+    return monitoring.recent({ sinceMs: 600_000, stepMs: 2000 });
+  });
+
   app.get('/admin/stats.json', async (request, reply) => {
     if (!guard(request, reply, ['admin'])) return reply;
     reply.header('cache-control', 'no-store');
