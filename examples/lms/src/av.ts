@@ -169,6 +169,7 @@ export function createAvUploads(db: Db, mediaDir: string) {
     },
     /** Stops transcoding (ffmpeg is killed) and hands unfinished jobs back: the next start resumes them. */
     async close(): Promise<void> {
+      if (stop.signal.aborted) return;
       stop.abort();
       await Promise.all(running);
       handBack.run(me);

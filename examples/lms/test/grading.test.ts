@@ -1,7 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../../test/support/index.js';
-import { type OllamaSimulator, startOllamaSimulator } from '../../../test/support/ollama-simulator/index.js';
+import {
+  defaultProfiles,
+  type ModelProfile,
+  type OllamaSimulator,
+  startOllamaSimulator,
+} from '../../../test/support/ollama-simulator/index.js';
 import { buildApp, type LmsApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDb } from '../src/db.js';
@@ -148,6 +153,24 @@ describe('free-text answers graded by the AI', () => {
     await restarted.close();
   });
 
+  it('marks an answer failed with the reason when the model reply is not a usable grade', async () => {
+    // A model that stops after 6 tokens: the simulator's reply is a cut-off echo of the prompt, never valid JSON.
+    const terse = { ...defaultProfiles['qwen2.5:1.5b'], defaultPredict: 6 } as ModelProfile;
+    const sim = await startOllamaSimulator({ timeScale: 1000, profiles: { 'terse:1b': terse } });
+    simulators.push(sim);
+    const lms = buildApp(loadConfig({ DATA_DIR: dir, OLLAMA_HOST: sim.host, OLLAMA_MODEL: 'terse:1b' }));
+    apps.push(lms);
+    const student = await login(lms, 'student6@school.test', 'student-demo');
+    await student.post('/lessons/13/answers', { t3: 'Energy flows through food chains.' });
+    const failed = await settled(lms, 'student6@school.test', 3);
+    expect(failed).toMatchObject({ status: 'failed', aiScore: null, claimedBy: null });
+    expect(failed.error).toMatch(/^the grader's reply has no JSON object: "Example reply: \{"score": /);
+    expect((await student.get('/lessons/13')).body).toContain(
+      'The AI grader could not grade this answer; your teacher will.',
+    );
+    await lms.close();
+  });
+
   it('grades at start an answer whose grading process was killed', async () => {
     const dead = spawnSync(process.execPath, ['-e', '']).pid;
     const db = openDb(dir, true);
@@ -191,11 +214,13 @@ describe('the teacher grading page', () => {
     const id = answerOf(lms, 'student4@school.test', 2)?.id as number;
     expect((await teacher1.post(`/teacher/grading/${id}`, { score: '11', comment: 'x' })).statusCode).toBe(400);
     expect(answerOf(lms, 'student4@school.test', 2)?.status).toBe('graded');
-    expect((await teacher1.post(`/teacher/grading/${id}`, { score: '6', comment: 'Say why.' })).statusCode).toBe(303);
+    const comment = 'Say why. <script>alert(2)</script>';
+    expect((await teacher1.post(`/teacher/grading/${id}`, { score: '6', comment })).statusCode).toBe(303);
     expect(answerOf(lms, 'student4@school.test', 2)).toMatchObject({ status: 'reviewed', aiScore: 8 });
     const student = await login(lms, 'student4@school.test', 'student-demo');
     const lesson = (await student.get('/lessons/8')).body;
-    expect(lesson).toContain("Teacher's score 6/10: Say why.");
+    expect(lesson).toContain("Teacher's score 6/10: Say why. &lt;script&gt;alert(2)&lt;/script&gt;");
+    expect(lesson).not.toContain('<script>alert');
     expect(lesson).toMatch(/<textarea name="t2"[^>]* disabled>/);
   });
 
