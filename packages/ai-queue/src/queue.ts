@@ -28,11 +28,27 @@ interface Job extends Ticket, Routable {
 }
 
 /** What a request carries through queueing and its retries. */
-interface Attempt {
-  model: string;
-  conversation: string | undefined;
+interface Attempt extends Target {
   enqueuedAt: number;
   retrying: boolean;
+}
+
+/** Where a request should run and what it costs. */
+interface Target {
+  model: string;
+  conversation: string | undefined;
+  /** Estimated tokens, its fair-share cost. */
+  cost: number;
+}
+
+/** Answer tokens assumed when a request sets no `num_predict` (Ollama's own default limit is larger, most stop sooner). */
+const assumedAnswerTokens = 256;
+
+/** A request's fair-share cost: about 4 characters a prompt token, plus its answer limit. */
+function estimateTokens(prompt: string, options: unknown, answers = true): number {
+  const predict = (options as { num_predict?: unknown } | undefined)?.num_predict;
+  const answer = typeof predict === 'number' && predict >= 0 ? predict : assumedAnswerTokens;
+  return Math.ceil(prompt.length / 4) + (answers ? answer : 0);
 }
 
 /** A slot taken for one request, on one host. */
@@ -285,7 +301,7 @@ export function createAiQueue(options: AiQueueOptions = {}) {
    * doubling backoff.
    */
   async function run<T>(
-    target: { model: string; conversation: string | undefined },
+    target: Target,
     opts: RequestOptions,
     call: (client: Ollama) => Promise<T>,
     releaseWhenDone: boolean,
@@ -370,13 +386,12 @@ export function createAiQueue(options: AiQueueOptions = {}) {
   async function complete<R, C extends FinalTiming>(
     kind: string,
     request: R & { model: string; stream?: boolean; options?: unknown },
-    conversation: string | undefined,
+    target: Target,
     opts: RequestOptions,
     streamCall: (client: Ollama) => Promise<AsyncIterable<C>>,
     plainCall: (client: Ollama) => Promise<C>,
   ): Promise<C | Stream<C>> {
     const priority = opts.priority ?? 'normal';
-    const target = { model: request.model, conversation };
     const key = cacheKey(kind, request, opts);
     if (request.stream) {
       const open = async (signal: AbortSignal | undefined) => {
@@ -394,7 +409,11 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     return complete(
       'chat',
       request,
-      conversationOf(request, opts),
+      {
+        model: request.model,
+        conversation: conversationOf(request, opts),
+        cost: estimateTokens((request.messages ?? []).map((m) => m.content).join('\n'), request.options),
+      },
       opts,
       (c) => c.chat({ ...request, stream: true }),
       (c) => c.chat({ ...request, stream: false }),
@@ -413,7 +432,11 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     return complete(
       'generate',
       request,
-      opts.conversation,
+      {
+        model: request.model,
+        conversation: opts.conversation,
+        cost: estimateTokens(request.prompt ?? '', request.options),
+      },
       opts,
       (c) => c.generate({ ...request, stream: true }),
       (c) => c.generate({ ...request, stream: false }),
@@ -423,8 +446,14 @@ export function createAiQueue(options: AiQueueOptions = {}) {
   async function embed(request: EmbedRequest, opts: RequestOptions = {}): Promise<EmbedResponse> {
     const priority = opts.priority ?? 'normal';
     const send = async (input: string[]) =>
-      (await run({ model: request.model, conversation: undefined }, opts, (c) => c.embed({ ...request, input }), true))
-        .result;
+      (
+        await run(
+          { model: request.model, conversation: undefined, cost: estimateTokens(input.join('\n'), undefined, false) },
+          opts,
+          (c) => c.embed({ ...request, input }),
+          true,
+        )
+      ).result;
     return sharing.join(cacheKey('embed', request, opts, true), priority, () =>
       opts.cache === false
         ? send(typeof request.input === 'string' ? [request.input] : request.input)

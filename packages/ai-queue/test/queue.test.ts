@@ -69,6 +69,19 @@ describe('createAiQueue', () => {
     expect(order.indexOf('student')).toBe(2);
   });
 
+  it("shares tokens, not turns, between users: short questions pass another user's long answers", async () => {
+    const { queue } = await setup({ concurrency: 1 });
+    const order: string[] = [];
+    const track = (name: string, p: Promise<unknown>) => p.then(() => order.push(name));
+    const blocker = track('blocker', queue.chat(ask('first', 20)));
+    const essays = [1, 2, 3].map((i) => track(`essay${i}`, queue.chat(ask(`e${i}`, 200), { user: 'a' })));
+    const questions = [1, 2, 3, 4].map((i) => track(`q${i}`, queue.chat(ask(`q${i}`, 10), { user: 'b' })));
+    await Promise.all([blocker, ...essays, ...questions]);
+    // Plain round-robin would alternate essay1, q1, essay2, q2, ...; by tokens, b's four short answers cost less
+    // than a's first essay.
+    expect(order).toEqual(['blocker', 'essay1', 'q1', 'q2', 'q3', 'q4', 'essay2', 'essay3']);
+  });
+
   it('ages waiting background work so it eventually runs before newer interactive work', async () => {
     const { queue } = await setup({ concurrency: 1, agingMs: 1 });
     const order: string[] = [];
