@@ -84,44 +84,29 @@ function isDeterministic(options: unknown): boolean {
  * a concurrency limit, admission control, cancellation and a cache for deterministic requests.
  */
 export function createAiQueue(options: AiQueueOptions = {}) {
-  const {
-    fetch: fetchImpl,
-    concurrency,
-    concurrencyPerHost,
-    agingMs,
-    retries,
-    retryBaseMs,
-    cacheTtlMs,
-    maxAffinityWaitMs,
-    urgentAffinityWaitMs,
-    maxLoadedModels,
-    pollIntervalMs,
-    maxConversations,
-    urls,
-    backgroundSlots,
-    maxQueued,
-  } = resolveOptions(options);
+  const settings = resolveOptions(options);
+  const { concurrency, retries, retryBaseMs, urls } = settings;
 
-  const scheduler = new FairScheduler<Job>(agingMs);
+  const scheduler = new FairScheduler<Job>(settings.agingMs);
   const hosts = urls.map(
     (url) =>
       new Host(
         {
           url,
-          fetch: fetchImpl,
-          slots: concurrencyPerHost,
+          fetch: settings.fetch,
+          slots: settings.concurrencyPerHost,
           budget: {
-            maxLoadedModels,
+            maxLoadedModels: settings.maxLoadedModels,
             memoryBudgetBytes: options.memoryBudgetBytes,
             modelSizes: options.modelSizes ?? {},
           },
-          pollIntervalMs,
+          pollIntervalMs: settings.pollIntervalMs,
           probeBaseMs: Math.max(1, retryBaseMs),
         },
         () => pump(),
       ),
   );
-  const router = new HostRouter(hosts, maxConversations);
+  const router = new HostRouter(hosts, settings.maxConversations);
   const sum = (of: (host: Host) => number) => hosts.reduce((total, host) => total + of(host), 0);
   for (const host of hosts) host.watch();
   let running = 0;
@@ -138,14 +123,16 @@ export function createAiQueue(options: AiQueueOptions = {}) {
   function nextFor(target: Host, now: number): Job | undefined {
     const othersWaiting = scheduler.size('interactive') + scheduler.size('normal') > 0;
     const allowed =
-      othersWaiting && runningBackground >= backgroundSlots ? (job: Job) => job.priority !== 'background' : () => true;
+      othersWaiting && runningBackground >= settings.backgroundSlots
+        ? (job: Job) => job.priority !== 'background'
+        : () => true;
     const accepts = (job: Job) => allowed(job) && router.accepts(target, job);
     const urgent = scheduler.peek(now, accepts);
     if (!urgent) return undefined;
     const residency = target.residency;
     if (residency.isLoaded(urgent.ticket.model)) return urgent.ticket;
     const affine = scheduler.peek(now, (job) => accepts(job) && residency.isLoaded(job.model));
-    const bound = affine && affine.rank <= urgent.rank ? maxAffinityWaitMs : urgentAffinityWaitMs;
+    const bound = affine && affine.rank <= urgent.rank ? settings.maxAffinityWaitMs : settings.urgentAffinityWaitMs;
     if (affine && now - urgent.ticket.enqueuedAt < bound) return affine.ticket;
     return residency.canStart(urgent.ticket.model) ? urgent.ticket : undefined;
   }
@@ -184,7 +171,7 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     const queued = scheduler.size(priority);
     const estimate = estimateWaitMs();
     const tooLate = opts.deadline !== undefined && running >= concurrency && Date.now() + estimate > opts.deadline;
-    if (queued >= maxQueued[priority] || tooLate) {
+    if (queued >= settings.maxQueued[priority] || tooLate) {
       metrics.count(priority, 'rejected');
       throw new QueueFullError(priority, queued, estimate);
     }
@@ -368,7 +355,7 @@ export function createAiQueue(options: AiQueueOptions = {}) {
 
   const sharing = new Sharing({
     cache: options.cache,
-    ttlMs: cacheTtlMs,
+    ttlMs: settings.cacheTtlMs,
     count: (priority, event) => metrics.count(priority, event),
   });
 
