@@ -2,12 +2,15 @@
 // (@pilms/monitor reading /proc and /sys vs systeminformation's equivalent calls), as CPU time per
 // collection, % of one core at a 1 Hz scrape and the worst event-loop block while collecting; and
 // the cost of recording one request (createRequestTracker vs a raw prom-client Histogram.observe);
-// and the pilms-perf gate on bench/monitor/micro.mjs: A/A false-positive rate and smallest regression detected.
+// and the CI perf gate (bench/perf-gate) in wall-time and instruction-count modes: A/A false-positive rate
+// and the smallest injected slowdown it detects.
 // BENCH_QUICK=1 scales everything down for development on a shared machine.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { compareRuns, createRequestTracker, createSystemCollector, runCommand } from '@pilms/monitor';
+import { createMonitor, createRequestTracker, createSystemCollector } from '@pilms/monitor';
 import { Histogram, Registry } from 'prom-client';
 import si from 'systeminformation';
+import { gateFigures } from './monitor/gate.js';
+import { bundleSuite, valgrindAvailable } from './perf-gate/suite-command.js';
 import { type ResultRow, writeReport } from './support/report.js';
 import { compareSideBySide } from './support/stats.js';
 
@@ -18,8 +21,11 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 const pilms = createSystemCollector();
+const monitor = createMonitor({ sources: { tracker: createRequestTracker() } });
 const collectors: Record<string, () => Promise<unknown>> = {
   '@pilms/monitor collect()': () => pilms.collect(),
+  '@pilms/monitor createMonitor().tick() (system, process, requests, a source, history, thresholds)': () =>
+    monitor.tick(),
   'systeminformation (load, mem, fs, net, temp, disksIO)': () =>
     Promise.all([si.currentLoad(), si.mem(), si.fsSize(), si.networkStats(), si.cpuTemperature(), si.disksIO()]),
 };
@@ -97,40 +103,19 @@ const observeRows: ResultRow[] = Object.entries(observe).map(([name, ns]) => ({
   'vs raw prom-client': round2(ns / raw),
 }));
 
-const micro = ['node', 'bench/monitor/micro.mjs'];
-const gateRuns = quick ? 3 : 5;
-const aaTrials = quick ? 5 : 20;
-const withWork = (factor: number) => ['env', `WORK=${Math.round(20_000_000 * factor)}`, ...micro];
-let falsePositives = 0;
-for (let trial = 0; trial < aaTrials; trial++) {
-  const baseline = await runCommand({ command: withWork(1), runs: gateRuns });
-  const current = await runCommand({ command: withWork(1), runs: gateRuns });
-  if (compareRuns(baseline, current).some((result) => result.regression)) falsePositives++;
-}
-const gateRows: ResultRow[] = [
-  {
-    check: `A/A false positives (${aaTrials} trials, ${gateRuns} vs ${gateRuns} runs)`,
-    result: `${falsePositives}/${aaTrials}`,
-  },
-];
-const gateBaseline = await runCommand({ command: withWork(1), runs: gateRuns });
-for (const factor of [1.05, 1.1, 1.2, 1.5, 2]) {
-  const current = await runCommand({ command: withWork(factor), runs: gateRuns });
-  const loop = compareRuns(gateBaseline, current).find((result) => result.metric === 'loopMs');
-  gateRows.push({
-    check: `loopMs slowed x${factor} (threshold 5 %)`,
-    result: `${loop?.regression ? 'detected' : 'not detected'}, change ${round2(loop?.changePercent ?? 0)} %`,
-  });
-}
+const withValgrind = valgrindAvailable();
+const gateRows = await gateFigures(await bundleSuite(), quick, withValgrind);
+await monitor.close();
 
 const tables = {
   'system collection (median of rounds)': collection,
   'recording one request': observeRows,
-  'pilms-perf gate on bench/monitor/micro.mjs': gateRows,
+  'CI perf gate (bench/perf-gate) on this machine': gateRows,
 };
 writeReport('monitor', tables, [
   `${rounds} alternating rounds of ${collectionsPerRound} collections each; medians.${quick ? ' BENCH_QUICK=1 (scaled down).' : ''}`,
   'Measured on the shared 2-core development machine with other engineers running tests; absolute numbers are noisy, ratios are the point.',
   'CPU time is this process only: systeminformation also spawns helper processes whose CPU is not counted, so its real cost is higher.',
-  'Gate verdicts use the default 5 % threshold and the 95 % bootstrap CI of the median change; wallMs includes Node start-up.',
+  'Gate: a metric regresses when the whole 95 % bootstrap CI of its median change lies above the threshold. Wall mode gates cacheL1GetRel, statementGetRel and requestRecordRel (each operation relative to a reference workload timed around its batch) at 10 %; instruction mode gates the whole-process instruction count (node --single-threaded, --count --scale 0.1) at 1 %, of which the measured operations are about 16 %, so an x1.1 slowdown of them moves the count by about 5 %.',
+  'Injected slowdown: the set performs factor x the operations of each batch and divides by the nominal count, so both time and instructions of the measured loops grow by exactly that factor.',
 ]);
