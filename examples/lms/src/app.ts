@@ -60,7 +60,7 @@ export function buildApp(config: Config): LmsApp {
 
   const web = createWeb(app, auth, db, content);
   const monitoring = createMonitoring(app, {
-    sources: { cache: content, ai: tutor, writeBehind: heartbeats, db: storage },
+    sources: { cache: content, ai: tutor, writeBehind: heartbeats, db: storage, grading },
     session: (request) => web.ctxOf(request)?.sid,
   });
   app.addHook('onSend', async (_request, reply, payload) => {

@@ -66,9 +66,13 @@ function untilStopped<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function isOffline(error: unknown): boolean {
+/** The short reason shown on a pending answer while the AI cannot grade it. */
+function deferredReason(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
   // ai-queue's OllamaUnavailableError, or the ollama client's fetch failure with PILMS_PERF=off.
-  return (error as { code?: unknown }).code === 'OLLAMA_UNAVAILABLE' || error instanceof TypeError;
+  if (code === 'OLLAMA_UNAVAILABLE' || error instanceof TypeError) return offlineReason;
+  if (code === 'QUEUE_FULL') return 'busy';
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -141,7 +145,7 @@ export function createGrading(options: { db: Db; storage: Storage; ai: GradingAi
     } catch (error) {
       if (stop.signal.aborted) return;
       counters.deferred++;
-      release.run(isOffline(error) ? offlineReason : String((error as Error).message ?? error), id, me);
+      release.run(deferredReason(error), id, me);
     }
   }
 
@@ -192,12 +196,14 @@ export function createGrading(options: { db: Db; storage: Storage; ai: GradingAi
       sweep();
     },
 
-    /** Answers per status, grading outcomes of this process and answers being graded now. */
+    /**
+     * For `@pilms/monitor`: answers per status (all workers, from SQLite), and this process's outcomes
+     * (`graded`, `failed`, `deferred` = offline or busy, retried later) and answers being graded now.
+     */
     stats() {
-      const byStatus = Object.fromEntries(
-        (counts.all() as { status: string; n: number }[]).map((r) => [r.status, r.n]),
-      );
-      return { answers: byStatus, ...counters, inFlight: running.size };
+      const answers = { pending: 0, graded: 0, failed: 0, reviewed: 0 };
+      for (const row of counts.all() as { status: AnswerStatus; n: number }[]) answers[row.status] = row.n;
+      return { answers, ...counters, inFlight: running.size };
     },
 
     /** Stops grading and hands this process's claims back, so another worker or the next start grades them. */

@@ -130,6 +130,9 @@ describe('free-text answers graded by the AI', () => {
     expect(graded).toMatchObject({ status: 'graded', aiScore: 8, aiFeedback: 'Correct.', claimedBy: null });
     expect((await student.get('/lessons/3')).body).toContain('AI score 8/10: Correct.');
     expect(sim.stats().completed).toBeGreaterThanOrEqual(1);
+    const metrics = await lms.app.inject({ url: '/metrics', remoteAddress: '127.0.0.1' });
+    expect(metrics.body).toMatch(/^pilms_lms_grading_answers_graded 1$/m);
+    expect(metrics.body).toMatch(/^pilms_lms_grading_answers_pending 0$/m);
     await lms.close();
   });
 
@@ -228,6 +231,8 @@ describe('the teacher grading page', () => {
     const student = await login(lms, 'student5@school.test', 'student-demo');
     expect((await student.get('/teacher/grading')).statusCode).toBe(403);
     expect((await student.post('/teacher/grading/run', {})).statusCode).toBe(403);
+    const own = answerOf(lms, 'student4@school.test', 2)?.id as number;
+    expect((await student.post(`/teacher/grading/${own}`, { score: '10' })).statusCode).toBe(403);
     const other = answerOf(lms, 'student4@school.test', 5)?.id as number;
     const teacher1 = await login(lms, 'teacher1@school.test', 'teacher-demo');
     expect((await teacher1.post(`/teacher/grading/${other}`, { score: '0', comment: '' })).statusCode).toBe(404);
