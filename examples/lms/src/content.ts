@@ -52,7 +52,8 @@ export function createContent(db: Db, options: { cached: boolean; dataDir: strin
     return { ...lesson, questions };
   }
 
-  const cache = options.cached ? createSharedCache(options) : undefined;
+  const shared = options.cached ? createSharedCache(options) : undefined;
+  const cache = shared?.cache;
   const courses = cache?.namespace<CourseOutline | null>('course');
   const lessons = cache?.namespace<Lesson | null>('lesson');
 
@@ -72,7 +73,7 @@ export function createContent(db: Db, options: { cached: boolean; dataDir: strin
       return cache ? cache.stats() : { cache: 'off' };
     },
     async close(): Promise<void> {
-      await cache?.close();
+      await shared?.close();
     },
   };
 }

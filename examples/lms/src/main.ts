@@ -2,10 +2,10 @@ import cluster from 'node:cluster';
 import { join } from 'node:path';
 import { relayClusterBus } from '@pilms/cache-layers';
 import { buildApp } from './app.js';
+import { serveClusterMetrics } from './cluster-metrics.js';
 import { loadConfig } from './config.js';
 import { openDb } from './db.js';
 import { startUpkeep } from './maintenance.js';
-import { serveClusterMetrics } from './monitoring.js';
 import { demoLogins, seedIfEmpty } from './seed.js';
 import { defaultWorkers } from './workers.js';
 

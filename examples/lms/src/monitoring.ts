@@ -12,10 +12,11 @@ import {
   type StatsSource,
   seriesNames,
 } from '@pilms/monitor';
-import { createClusterAggregator, serveWorkerMetrics } from '@pilms/monitor/cluster';
+import { serveWorkerMetrics } from '@pilms/monitor/cluster';
 import { trackFastify } from '@pilms/monitor/fastify';
 import { createPrometheusExporter, type PrometheusExporter } from '@pilms/monitor/prometheus';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { askPrimary } from './cluster-metrics.js';
 
 /** One point of the admin dashboard's live charts. */
 export interface DashboardPoint {
@@ -53,9 +54,6 @@ export interface MonitoredSources extends Record<string, StatsSource> {
   ai: StatsSource;
 }
 
-const requestKind = 'pilms-lms:metrics';
-const replyKind = 'pilms-lms:metrics-reply';
-const metricsTimeoutMs = 5000;
 const sourceMetrics = { aiQueueDepth: 'ai_queued_interactive' };
 const thresholds = { aiQueueDepth: { warning: 10, critical: 20 } };
 
@@ -176,38 +174,4 @@ export function createMonitoring(
       await monitor.close();
     },
   };
-}
-
-let nextRequest = 0;
-
-/** Asks the primary for the metrics of every worker (see {@link serveClusterMetrics}). */
-function askPrimary(): Promise<string> {
-  const id = nextRequest++;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      process.off('message', onMessage);
-      reject(new Error('The cluster primary did not answer the metrics request; is serveClusterMetrics() running?'));
-    }, metricsTimeoutMs);
-    const onMessage = (message: { kind?: string; id?: number; text?: string; error?: string }) => {
-      if (message?.kind !== replyKind || message.id !== id) return;
-      clearTimeout(timer);
-      process.off('message', onMessage);
-      if (message.error === undefined) resolve(message.text ?? '');
-      else reject(new Error(message.error));
-    };
-    process.on('message', onMessage);
-    process.send?.({ kind: requestKind, id });
-  });
-}
-
-/** In the cluster primary: answers workers' `/metrics` requests with every worker's metrics aggregated. */
-export async function serveClusterMetrics(): Promise<void> {
-  const aggregator = await createClusterAggregator();
-  cluster.on('message', (worker, message: { kind?: string; id?: number }) => {
-    if (message?.kind !== requestKind) return;
-    aggregator.metrics().then(
-      (text) => worker.isConnected() && worker.send({ kind: replyKind, id: message.id, text }),
-      (error: Error) => worker.isConnected() && worker.send({ kind: replyKind, id: message.id, error: error.message }),
-    );
-  });
 }
