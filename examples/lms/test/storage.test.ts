@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -84,6 +84,26 @@ describe('the upkeep of the primary', () => {
     const maintenance = (upkeep.stats() as { extensions: { maintenance: { checkpoints: { runs: number } } } })
       .extensions.maintenance;
     expect(maintenance.checkpoints.runs).toBeGreaterThan(0);
+  });
+
+  it('logs a failed backup, leaves no partial file behind and succeeds at the next round', async () => {
+    const dir = await seededDataDir('pilms-lms-backup-fail-');
+    const logged: string[] = [];
+    const options = { dataDir: dir, maintenanceIntervalMs: 60_000, backupIntervalMs: 100, backupKeep: 3 };
+    const upkeep = startUpkeep(options, (message) => logged.push(message));
+    closers.push(() => upkeep.close());
+    const backups = join(dir, 'backups');
+    while (upkeep.backups.stats().count < 1) await new Promise((r) => setTimeout(r, 20));
+    // The backup directory disappears (an unmounted USB stick): VACUUM INTO cannot create its file.
+    rmSync(backups, { recursive: true });
+    while (upkeep.backups.stats().failures < 1) await new Promise((r) => setTimeout(r, 20));
+    expect(logged.some((m) => m.startsWith('backup failed, retrying in the next round:'))).toBe(true);
+    mkdirSync(backups);
+    const before = upkeep.backups.stats().count;
+    while (upkeep.backups.stats().count === before) await new Promise((r) => setTimeout(r, 20));
+    const files = readdirSync(backups);
+    expect(files.length).toBeGreaterThan(0);
+    expect(files.filter((file) => file.endsWith('.partial'))).toEqual([]);
   });
 
   it('skips the start-up backup while the newest one is younger than the interval', async () => {
