@@ -6,6 +6,8 @@ export const defaults = {
   diskPaths: ['/'] as readonly string[],
   /** Period of `createMonitor().start()`'s collection, in ms. */
   intervalMs: 1000,
+  /** Samples per series kept by `createMonitor` when no history store is given (1 h at 1 Hz). */
+  memoryHistoryPoints: 3600,
   /** Resolution of `monitorEventLoopDelay`, in ms. */
   eventLoopResolutionMs: 10,
   /** Window during which a session counts as an active user, in ms. */

@@ -37,7 +37,7 @@ export interface MonitorOptions {
   sources?: Record<string, StatsSource>;
   /**
    * Where series are stored: e.g. `await openHistory({ path })` from `@pilms/monitor/history`.
-   * Closed by `close()`. Default: an in-memory store of the last hour.
+   * Closed by `close()`. Default: in memory, the last 3600 samples of each series (1 h at the default interval).
    */
   history?: HistoryStore;
   /**
@@ -178,7 +178,7 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
     eventLoopResolutionMs: options.eventLoopResolutionMs ?? defaults.eventLoopResolutionMs,
   });
   const requests = options.requests === false ? undefined : createRequestTracker(options.requests);
-  const history = options.history ?? createMemoryHistory(hour);
+  const history = options.history ?? createMemoryHistory(defaults.memoryHistoryPoints);
   const listeners = new Set<(event: AlertEvent) => void>();
   const active = new Map<WatchedMetric, AlertEvent>();
   const watcher = createThresholdWatcher({

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../../../test/support/index.js';
 import { openHistory } from '../src/adapters/history.js';
 import { type AlertEvent, createMonitor, InvalidOptionError, type Monitor } from '../src/index.js';
+import { createMemoryHistory } from '../src/memory-history.js';
 
 const rk3588 = join(import.meta.dirname, 'fixtures/rk3588');
 
@@ -174,5 +175,21 @@ describe('createMonitor', () => {
   it('rejects a too-short interval and a source without stats() at construction', () => {
     expect(() => createMonitor({ intervalMs: 0 })).toThrow('Expected `intervalMs` to be a finite number >= 10, got 0');
     expect(() => createMonitor({ sources: { bad: {} as never } })).toThrow(InvalidOptionError);
+  });
+});
+
+describe('createMemoryHistory', () => {
+  it('keeps only the newest points of each series, oldest first, within the asked range', () => {
+    const history = createMemoryHistory(3);
+    for (let second = 0; second < 5; second++) history.record({ cpu: second * 10, temp: 40 }, second * 1000);
+    history.record({ cpu: Number.NaN }, 6000);
+    expect(history.query('cpu', { from: 0, to: 10_000, resolution: '1s' })).toEqual([
+      { t: 2000, value: 20 },
+      { t: 3000, value: 30 },
+      { t: 4000, value: 40 },
+    ]);
+    expect(history.query('cpu', { from: 3000, to: 3000, resolution: '1m' })).toEqual([{ t: 3000, value: 30 }]);
+    expect(history.query('temp', { from: 0, to: 10_000, resolution: '1s' })).toHaveLength(3);
+    expect(history.query('absent', { from: 0, to: 10_000, resolution: '1s' })).toEqual([]);
   });
 });
