@@ -272,6 +272,7 @@ describe('role checks on every route', () => {
     { method: 'GET', url: '/admin', allowed: ['admin'] },
     { method: 'GET', url: '/admin/dashboard', allowed: ['admin'] },
     { method: 'GET', url: '/admin/stats.json', allowed: ['admin'] },
+    { method: 'GET', url: '/admin/history.json', allowed: ['admin'] },
     { method: 'GET', url: '/media/320x240.jpg', allowed: ['admin', 'teacher', 'student'] },
     { method: 'POST', url: '/logout', allowed: ['admin', 'teacher', 'student'] },
   ];
