@@ -18,7 +18,7 @@ export interface HostOptions {
 }
 
 /**
- * One Ollama host: its slots, health, installed models (`/api/tags`), what it has loaded (`/api/ps`) and its
+ * One Ollama host: its slots, health, installed models (`/api/tags`, re-read each interval), what it has loaded (`/api/ps`) and its
  * counters. A poll in flight is not doubled: a request finishing meanwhile marks the view stale and one more follows.
  * A host that fails is marked down and re-probed with a doubling delay until it answers again.
  */
@@ -31,7 +31,8 @@ export class Host {
   /** Installed models from `/api/tags`; `undefined` until read. */
   installed: Set<string> | undefined;
   private polling = false;
-  private stale = false;
+  /** A poll was asked for while one ran: `full` if it should re-read `/api/tags` too. */
+  private stale: { full: boolean } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
   private probeDelayMs: number;
@@ -72,9 +73,9 @@ export class Host {
   /** Starts polling (idempotent); the timers never keep the process alive. */
   watch(): void {
     if (this.timer || this.closed) return;
-    this.timer = setInterval(() => this.poll(), this.options.pollIntervalMs);
+    this.timer = setInterval(() => this.poll(true), this.options.pollIntervalMs);
     this.timer.unref();
-    this.poll();
+    this.poll(true);
   }
 
   close(): void {
@@ -93,24 +94,23 @@ export class Host {
     this.scheduleProbe();
   }
 
-  /** Re-reads health and `/api/ps`; a failure marks the host down. */
-  poll(): void {
+  /** Re-reads health and `/api/ps` (and, when `full`, the installed models); a failure marks the host down. */
+  poll(full = false): void {
     if (this.polling) {
-      this.stale = true;
+      this.stale = { full: full || (this.stale?.full ?? false) };
       return;
     }
     this.polling = true;
-    void this.read()
+    void this.read(full)
       .then(
         () => this.markUp(),
         () => this.markDown(),
       )
       .finally(() => {
         this.polling = false;
-        if (this.stale) {
-          this.stale = false;
-          this.poll();
-        }
+        const again = this.stale;
+        this.stale = undefined;
+        if (again) this.poll(again.full);
       });
   }
 
@@ -127,16 +127,16 @@ export class Host {
     this.probeTimer = setTimeout(() => {
       this.probeTimer = undefined;
       this.probeDelayMs = Math.min(this.probeDelayMs * 2, this.options.pollIntervalMs);
-      this.poll();
+      this.poll(true);
     }, this.probeDelayMs);
     this.probeTimer.unref();
   }
 
-  private async read(): Promise<void> {
+  private async read(full: boolean): Promise<void> {
     // Short poll intervals must not turn a slow answer into a host marked down.
     const client = this.client(AbortSignal.timeout(Math.max(this.options.pollIntervalMs, pollTimeoutMs)));
     await client.version();
-    if (!this.installed) {
+    if (full || !this.installed) {
       const tags = await client.list();
       this.residency.learnSizes(tags.models.map((m) => ({ name: m.name, size: m.size })));
       this.installed = new Set(tags.models.map((m) => m.name));
