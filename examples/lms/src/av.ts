@@ -84,7 +84,11 @@ export type AvRefusal = { refused: 'too-large' } | { refused: 'not-media' };
  * transcoded in the background; the job row (shared by every worker) carries whole-percent progress and its
  * owner. A job whose owner died (or that was handed back at shutdown) is resumed from the kept original at start.
  */
-export function createAvUploads(db: Db, mediaDir: string) {
+export function createAvUploads(db: Db, mediaDir: string, options: { maxUploadBytes?: number } = {}) {
+  const maxBytes = options.maxUploadBytes ?? avDefaults.maxUploadBytes;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+    throw new Error(`Expected \`maxUploadBytes\` to be an integer >= 1, got ${maxBytes}`);
+  }
   const me = newClaim();
   const insert = db.prepare(
     "INSERT INTO media_jobs (id, status, name, error, progress, owner, source) VALUES (?, 'processing', ?, NULL, 0, ?, ?)",
@@ -133,19 +137,19 @@ export function createAvUploads(db: Db, mediaDir: string) {
   return {
     /** Stores the streamed upload and starts its job, or says why it was refused (nothing is kept then). */
     async start(body: Readable, declaredBytes: number): Promise<MediaJob | AvRefusal> {
-      if (declaredBytes > avDefaults.maxUploadBytes) return { refused: 'too-large' };
+      if (declaredBytes > maxBytes) return { refused: 'too-large' };
       const id = randomBytes(9).toString('base64url');
       const partial = join(mediaDir, `upload-${id}.part`);
       let bytes = 0;
       body.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
-        if (bytes > avDefaults.maxUploadBytes) body.destroy(new Error('too large'));
+        if (bytes > maxBytes) body.destroy(new Error('too large'));
       });
       try {
         await pipeline(body, createWriteStream(partial));
       } catch (error) {
         await rm(partial, { force: true });
-        if (bytes > avDefaults.maxUploadBytes) return { refused: 'too-large' };
+        if (bytes > maxBytes) return { refused: 'too-large' };
         throw error;
       }
       const head = Buffer.alloc(64);

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { probe } from '@pilms/media-optimizer';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fixture, requireFfmpeg, tempDir } from '../../../test/support/index.js';
 import { buildApp, type LmsApp } from '../src/app.js';
-import { avDefaults, transcodeLessonMedia } from '../src/av.js';
+import { avDefaults, createAvUploads, transcodeLessonMedia } from '../src/av.js';
 import { loadConfig } from '../src/config.js';
 import { openDb } from '../src/db.js';
 import { seededDataDir } from './seeded.js';
@@ -226,6 +227,29 @@ describe('video jobs across restarts', () => {
       headers: { cookie: await login('teacher2@school.test', 'teacher-demo') },
     });
     expect([served.statusCode, served.headers['content-type']]).toEqual([200, 'video/webm']);
+  });
+});
+
+describe('video/audio upload limits', () => {
+  it('stops reading a stream that passes the limit without declaring its size, keeping no file and no job', async () => {
+    const data = await tempDir('pilms-lms-av-limit-');
+    const db = openDb(data, true);
+    const media = join(data, 'media');
+    mkdirSync(media);
+    const uploads = createAvUploads(db, media, { maxUploadBytes: 64 * 1024 });
+    try {
+      const header = readFileSync(fixture('Big_Buck_Bunny_180_10s.webm')).subarray(0, 16 * 1024);
+      const body = Readable.from([header, Buffer.alloc(32 * 1024), Buffer.alloc(32 * 1024)]);
+      expect(await uploads.start(body, 0)).toEqual({ refused: 'too-large' });
+      expect(readdirSync(media)).toEqual([]);
+      expect(db.prepare('SELECT count(*) FROM media_jobs').pluck().get()).toBe(0);
+      expect(() => createAvUploads(db, media, { maxUploadBytes: 0 })).toThrow(
+        'Expected `maxUploadBytes` to be an integer >= 1, got 0',
+      );
+    } finally {
+      await uploads.close();
+      db.close();
+    }
   });
 });
 
