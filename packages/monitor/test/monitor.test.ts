@@ -151,6 +151,14 @@ describe('createMonitor', () => {
     expect(monitor.report().series.soc_temp_c?.samples).toBe(2);
   });
 
+  it('records only the listed source leaves when sourceSeries is a list', async () => {
+    const source = { stats: () => ({ depth: 4, served: 120 }) };
+    const monitor = track(createMonitor({ root: rk3588, sources: { ai: source }, sourceSeries: ['ai_depth'] }));
+    await monitor.tick();
+    expect(monitor.history('ai_depth').map((point) => point.value)).toEqual([4]);
+    expect(monitor.history('ai_served')).toEqual([]);
+  });
+
   it('reports a failing source to onError and still collects the others', async () => {
     const errors: unknown[] = [];
     const monitor = track(
@@ -175,6 +183,9 @@ describe('createMonitor', () => {
   it('rejects a too-short interval and a source without stats() at construction', () => {
     expect(() => createMonitor({ intervalMs: 0 })).toThrow('Expected `intervalMs` to be a finite number >= 10, got 0');
     expect(() => createMonitor({ sources: { bad: {} as never } })).toThrow(InvalidOptionError);
+    expect(() => track(createMonitor({ root: rk3588 })).history('cpu_percent', { sinceMs: -1 })).toThrow(
+      'Expected `sinceMs` to be a finite number > 0, got -1',
+    );
   });
 });
 
