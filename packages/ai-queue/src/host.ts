@@ -18,9 +18,9 @@ export interface HostOptions {
 }
 
 /**
- * One Ollama host: its slots, health, installed models (`/api/tags`, re-read each interval), what it has loaded (`/api/ps`) and its
- * counters. A poll in flight is not doubled: a request finishing meanwhile marks the view stale and one more follows.
- * A host that fails is marked down and re-probed with a doubling delay until it answers again.
+ * One Ollama host: its slots, health, installed models (`/api/tags`, re-read each interval), what it has loaded
+ * (`/api/ps`) and its counters. A poll in flight is not doubled: a request finishing meanwhile marks the view stale
+ * and one more follows. A host that fails is marked down and re-probed with a doubling delay until it answers again.
  */
 export class Host {
   readonly residency: ModelResidency;

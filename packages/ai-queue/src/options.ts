@@ -49,7 +49,10 @@ export interface AiQueueOptions {
   urgentAffinityWaitMs?: number;
   /** Models the host keeps loaded at once (OLLAMA_MAX_LOADED_MODELS). Default 1. */
   maxLoadedModels?: number;
-  /** Memory the loaded models may use together, bytes (sizes from `/api/ps`, `/api/tags` or `modelSizes`). Default no limit beyond `maxLoadedModels`. */
+  /**
+   * Memory the loaded models may use together, bytes (sizes from `/api/ps`, `/api/tags` or `modelSizes`).
+   * Default no limit beyond `maxLoadedModels`.
+   */
   memoryBudgetBytes?: number;
   /** Resident size per model, bytes, for models Ollama has not reported yet. Default none. */
   modelSizes?: Record<string, number>;
@@ -75,7 +78,7 @@ export interface RequestOptions {
   deadline?: number;
   /** `false` bypasses the cache for this request. Default true. */
   cache?: boolean;
-  /** Conversation key: its requests go back to the host that served it last. Default, for chat: the first user message. */
+  /** Conversation key: its requests go back to the host that served it last. Default for chat: the first user message. */
   conversation?: string;
 }
 

@@ -41,7 +41,7 @@ interface Target {
   cost: number;
 }
 
-/** Answer tokens assumed when a request sets no `num_predict` (Ollama's own default limit is larger, most stop sooner). */
+/** Answer tokens assumed when a request sets no `num_predict` (Ollama's limit is larger; most answers stop sooner). */
 const assumedAnswerTokens = 256;
 
 /** A request's fair-share cost: about 4 characters a prompt token, plus its answer limit. */
