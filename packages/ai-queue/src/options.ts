@@ -78,7 +78,7 @@ export interface RequestOptions {
   deadline?: number;
   /** `false` bypasses the cache for this request. Default true. */
   cache?: boolean;
-  /** Conversation key: its requests go back to the host that served it last. Default for chat: the first user message. */
+  /** Conversation key: requests go back to the host that served it last. Default for chat: the first user message. */
   conversation?: string;
 }
 
