@@ -136,6 +136,22 @@ describe('free-text answers graded by the AI', () => {
     await lms.close();
   });
 
+  it('grades through direct Ollama calls with the performance packages switched off', async () => {
+    const sim = await simulator();
+    const off = buildApp(
+      loadConfig({
+        DATA_DIR: await seededDataDir('pilms-lms-grading-off-', false),
+        OLLAMA_HOST: sim.host,
+        PILMS_PERF: 'off',
+      }),
+    );
+    apps.push(off);
+    const student = await login(off, 'student1@school.test', 'student-demo');
+    expect((await student.post('/lessons/3/answers', { t1: 'Cells are alive.' })).statusCode).toBe(303);
+    expect(await settled(off, 'student1@school.test', 1)).toMatchObject({ status: 'graded', aiScore: 8 });
+    await off.close();
+  });
+
   it('keeps an answer pending while Ollama is absent and grades it after Ollama comes back and the app restarts', async () => {
     const port = await freePort();
     const offline = start(`http://127.0.0.1:${port}`);
