@@ -10,6 +10,8 @@ import { demoLogins, seedIfEmpty } from './seed.js';
 import { defaultWorkers } from './workers.js';
 
 const config = loadConfig();
+/** How long a worker lets in-flight requests finish after SIGTERM before closing their connections. */
+const shutdownGraceMs = 5000;
 
 if (cluster.isPrimary) {
   // Migrate and seed once, before any worker opens the file.
@@ -47,8 +49,10 @@ if (cluster.isPrimary) {
 } else {
   const lms = buildApp(config);
   await lms.app.listen({ port: config.port, host: '0.0.0.0' });
-  // Finish in-flight requests, then close caches and SQLite so the WAL is checkpointed.
+  // Finish in-flight requests, then flush and close caches and SQLite so the WAL is checkpointed. A request that
+  // does not finish in time (a tutor answer from a hung Ollama) has its connection closed, so the flush still runs.
   process.once('SIGTERM', () => {
+    setTimeout(() => lms.app.server.closeAllConnections(), shutdownGraceMs).unref();
     lms.close().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -1,14 +1,20 @@
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type OllamaSimulator, startOllamaSimulator } from '../../../test/support/ollama-simulator/index.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { dbPath } from '../src/storage.js';
 import { lessonsOf } from './load.js';
-import { killAll, signIn, startLms } from './processes.js';
+import { killAll, signIn, startLms, until } from './processes.js';
 import { seededDataDir } from './seeded.js';
 import { sessionCookie } from './session.js';
 
-afterAll(killAll);
+let simulator: OllamaSimulator | undefined;
+
+afterAll(async () => {
+  killAll();
+  await simulator?.close();
+});
 
 function secondsRead(dataDir: string, userId: number, lessonId: number): number | undefined {
   const db = new Database(dbPath(dataDir), { readonly: true });
@@ -59,5 +65,30 @@ describe('graceful shutdown', () => {
     expect(await lms.stop()).toBe(0);
     const { userId } = lessonsOf(lms.dataDir, 'student2@school.test');
     expect(secondsRead(lms.dataDir, userId, 4)).toBe(60);
+  }, 120_000);
+
+  it('on SIGTERM, ends a tutor answer that hangs and still flushes before exiting', async () => {
+    simulator = await startOllamaSimulator({ timeScale: 1000 });
+    simulator.setFault({ type: 'hang' });
+    const lms = await startLms({ WORKERS: '1', OLLAMA_HOST: simulator.host });
+    const student = await signIn(lms.base, 'student3@school.test', 'student-demo');
+    const page = await (await student.get('/lessons/5')).text();
+    const csrf = /data-csrf="([^"]+)"/.exec(page)?.[1] ?? '';
+    const stream = student.get('/lessons/5/tutor?q=Anyone%20there%3F').then(
+      (reply) => reply.text(),
+      () => 'connection closed',
+    );
+    await until('the tutor request to reach Ollama', async () =>
+      (simulator?.stats().requests ?? 0) > 0 ? true : undefined,
+    );
+    const beat = await fetch(`${lms.base}/lessons/5/heartbeat`, {
+      method: 'POST',
+      headers: { cookie: student.cookie, 'x-csrf-token': csrf },
+    });
+    expect(beat.status).toBe(204);
+    expect(await lms.stop()).toBe(0);
+    expect(await stream).toBeTypeOf('string');
+    const { userId } = lessonsOf(lms.dataDir, 'student3@school.test');
+    expect(secondsRead(lms.dataDir, userId, 5)).toBe(30);
   }, 120_000);
 });
