@@ -73,7 +73,8 @@ export function buildApp(config: Config): LmsApp {
   courseRoutes(app, web, db, content);
   lessonRoutes(app, web, { db, tutor, heartbeats, progress, grading });
   teacherRoutes(app, web, storage, uploads, avUploads);
-  adminRoutes(app, web, { db, content, tutor, heartbeats, monitoring });
+  const backupsDir = join(config.dataDir, 'backups');
+  adminRoutes(app, web, { db, content, tutor, heartbeats, monitoring, storage, backupsDir });
   fileRoutes(app, web, mediaDir);
   gradingRoutes(app, web, grading);
   app.get('/healthz', async () => ({ ok: true }));

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type LmsApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { startUpkeep } from '../src/maintenance.js';
 import type { DashboardPoint } from '../src/monitoring.js';
 import { seededDataDir } from './seeded.js';
 import { sessionCookie } from './session.js';
@@ -8,8 +9,11 @@ import { sessionCookie } from './session.js';
 let lms: LmsApp;
 let cookie: string;
 
+let dataDir: string;
+
 beforeAll(async () => {
-  lms = buildApp(loadConfig({ DATA_DIR: await seededDataDir('pilms-lms-dashboard-') }));
+  dataDir = await seededDataDir('pilms-lms-dashboard-');
+  lms = buildApp(loadConfig({ DATA_DIR: dataDir }));
   cookie = await sessionCookie(lms.app, 'admin@school.test', 'admin-demo');
 });
 
@@ -49,6 +53,16 @@ describe('the monitor dashboard fed by @pilms/monitor', () => {
     const { requests } = lms.monitoring.monitor.snapshot() ?? (await lms.monitoring.monitor.tick());
     expect(Object.keys(requests?.routes ?? {})).toContain('GET /courses/:id');
     expect(Object.keys(requests?.routes ?? {})).not.toContain('GET /courses/2');
+  });
+
+  it('lists the backups of the primary and the group-commit figures on the admin page', async () => {
+    const upkeep = startUpkeep({ dataDir, maintenanceIntervalMs: 60_000, backupIntervalMs: 3_600_000, backupKeep: 7 });
+    while (upkeep.backups.stats().count < 1) await new Promise((r) => setTimeout(r, 20));
+    await upkeep.close();
+    const page = (await lms.app.inject({ url: '/admin', headers: { cookie } })).body;
+    expect(page).toMatch(/<h2>Backups<\/h2><ul><li>lms-[\w-]+\.db \(\d+\.\d MB\)<\/li><\/ul>/);
+    expect(page).toContain('&quot;batcher&quot;');
+    expect(page).not.toContain('bySql');
   });
 
   it('renders the current alerts and the report with its bottleneck and recommendations', async () => {

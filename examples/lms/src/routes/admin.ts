@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Content } from '../content.js';
@@ -6,6 +6,7 @@ import type { Db } from '../db.js';
 import type { Heartbeats } from '../heartbeats.js';
 import { html } from '../html.js';
 import type { Monitoring } from '../monitoring.js';
+import type { Storage } from '../storage.js';
 import type { Tutor } from '../tutor.js';
 import type { Web } from '../web.js';
 
@@ -20,13 +21,37 @@ export interface AdminDeps {
   tutor: Tutor;
   heartbeats: Heartbeats;
   monitoring: Monitoring;
+  storage: Storage;
+  /** Where the primary writes the nightly backups. */
+  backupsDir: string;
+}
+
+/** Backup files, newest first (none while the directory does not exist yet). */
+function listBackups(dir: string): { name: string; bytes: number }[] {
+  try {
+    return readdirSync(dir)
+      .filter((name) => name.endsWith('.db'))
+      .sort()
+      .reverse()
+      .map((name) => ({ name, bytes: statSync(join(dir, name)).size }));
+  } catch {
+    return [];
+  }
+}
+
+// The per-statement latencies are long; the admin page shows the totals and the helpers.
+function storageSummary(stats: object): object {
+  const { statements, ...rest } = stats as { statements?: { bySql?: unknown } };
+  if (!statements) return stats;
+  const { bySql: _bySql, ...totals } = statements;
+  return { statements: totals, ...rest };
 }
 
 /** The admin overview, the live monitor dashboard, its JSON feed, `/metrics` and the chart library. */
 export function adminRoutes(
   app: FastifyInstance,
   web: Web,
-  { db, content, tutor, heartbeats, monitoring }: AdminDeps,
+  { db, content, tutor, heartbeats, monitoring, storage, backupsDir }: AdminDeps,
 ): void {
   const { guard, page } = web;
   const counts = db.prepare(
@@ -37,13 +62,16 @@ export function adminRoutes(
     const ctx = guard(request, reply, ['admin']);
     if (!ctx) return reply;
     const c = counts.get(Date.now()) as { users: number; sessions: number; completions: number };
+    const backups = listBackups(backupsDir).map((b) => html`<li>${b.name} (${(b.bytes / 1048576).toFixed(1)} MB)</li>`);
     return page(
       reply,
       'Admin',
       html`<ul><li>Users: ${c.users}</li><li>Live sessions: ${c.sessions}</li><li>Lesson completions: ${c.completions}</li></ul>
 <h2>Cache</h2><pre>${JSON.stringify(content.stats(), null, 1)}</pre>
 <h2>AI queue</h2><pre>${JSON.stringify(tutor.stats(), null, 1)}</pre>
-<h2>Heartbeat write-behind</h2><pre>${JSON.stringify(heartbeats.stats(), null, 1)}</pre><p><a href="/admin/dashboard">Live monitor</a></p>`,
+<h2>Heartbeat write-behind</h2><pre>${JSON.stringify(heartbeats.stats(), null, 1)}</pre>
+<h2>Storage (group commit, readers)</h2><pre>${JSON.stringify(storageSummary(storage.stats()), null, 1)}</pre>
+<h2>Backups</h2><ul>${backups.length > 0 ? backups : html`<li>none yet</li>`}</ul><p><a href="/admin/dashboard">Live monitor</a></p>`,
       ctx,
     );
   });
