@@ -81,7 +81,14 @@ export function createMonitoring(
   app: FastifyInstance,
   options: { sources: MonitoredSources; session(request: FastifyRequest): string | undefined },
 ): Monitoring {
-  const monitor = createMonitor({ sources: options.sources, sourceMetrics, thresholds: { thresholds } });
+  const aiSeries = aiLeaves(options.sources.ai.stats());
+  // Only the leaves the dashboard charts go to history: every leaf would be hundreds of one-hour rings per worker.
+  const sourceSeries = [
+    'cache_hit_ratio',
+    ...aiSeries.queued.map((leaf) => leaf.name),
+    ...(aiSeries.ttft ? [aiSeries.ttft.name] : []),
+  ];
+  const monitor = createMonitor({ sources: options.sources, sourceSeries, sourceMetrics, thresholds: { thresholds } });
   const requests = monitor.requests;
   if (requests) trackFastify(app, requests, { session: options.session });
   monitor.start();
@@ -140,9 +147,8 @@ export function createMonitoring(
         seriesNames.activeUsers,
         'cache_hit_ratio',
       ].map(series);
-      const ai = aiLeaves(options.sources.ai.stats());
-      const queued = ai.queued.map((leaf) => series(leaf.name));
-      const ttft = ai.ttft && series(ai.ttft.name);
+      const queued = aiSeries.queued.map((leaf) => series(leaf.name));
+      const ttft = aiSeries.ttft && series(aiSeries.ttft.name);
       const points: DashboardPoint[] = [];
       let last = Number.NEGATIVE_INFINITY;
       for (const t of [...(memory?.keys() ?? [])].sort((a, b) => a - b)) {

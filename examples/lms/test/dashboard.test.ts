@@ -46,6 +46,16 @@ describe('the monitor dashboard fed by @pilms/monitor', () => {
     expect(first?.memoryPercent).toBeGreaterThan(0);
     expect(first?.clusters.length).toBeGreaterThan(0);
     expect(points.every((p, i) => i === 0 || p.t - (points[i - 1] as DashboardPoint).t >= 2000)).toBe(true);
+    // History keeps the charted source leaves only, not every leaf of every stats().
+    expect(lms.monitoring.monitor.history('cache_hit_ratio').length).toBeGreaterThan(0);
+    expect(lms.monitoring.monitor.history('write_behind_pending')).toEqual([]);
+  });
+
+  it('exports storage totals to Prometheus without a gauge per SQL statement', async () => {
+    const { text } = await lms.monitoring.prometheus();
+    expect(text).toMatch(/pilms_lms_db_statements_total_value \d/);
+    expect(text).toMatch(/pilms_lms_db_extensions_batcher_batches \d/);
+    expect(text).not.toContain('by_sql');
   });
 
   it('records request latency by route pattern, not by URL', async () => {

@@ -39,14 +39,6 @@ function listBackups(dir: string): { name: string; bytes: number }[] {
   }
 }
 
-// The per-statement latencies are long; the admin page shows the totals and the helpers.
-function storageSummary(stats: object): object {
-  const { statements, ...rest } = stats as { statements?: { bySql?: unknown } };
-  if (!statements) return stats;
-  const { bySql: _bySql, ...totals } = statements;
-  return { statements: totals, ...rest };
-}
-
 /** The admin overview, the live monitor dashboard, its JSON feed, `/metrics` and the chart library. */
 export function adminRoutes(
   app: FastifyInstance,
@@ -70,7 +62,7 @@ export function adminRoutes(
 <h2>Cache</h2><pre>${JSON.stringify(content.stats(), null, 1)}</pre>
 <h2>AI queue</h2><pre>${JSON.stringify(tutor.stats(), null, 1)}</pre>
 <h2>Heartbeat write-behind</h2><pre>${JSON.stringify(heartbeats.stats(), null, 1)}</pre>
-<h2>Storage (group commit, readers)</h2><pre>${JSON.stringify(storageSummary(storage.stats()), null, 1)}</pre>
+<h2>Storage (group commit, readers)</h2><pre>${JSON.stringify(storage.stats(), null, 1)}</pre>
 <h2>Backups</h2><ul>${backups.length > 0 ? backups : html`<li>none yet</li>`}</ul><p><a href="/admin/dashboard">Live monitor</a></p>`,
       ctx,
     );
