@@ -60,7 +60,7 @@ describe('faults under a classroom load', () => {
         client.disconnect();
       }
     };
-    expect((await keys()).length).toBeGreaterThan(0);
+    await until('cache fills in Redis', async () => ((await keys()).length > 0 ? true : undefined));
 
     await redis.kill();
     const reader = await signIn(lms.base, 'student5@school.test', 'student-demo');
@@ -100,7 +100,11 @@ describe('faults under a classroom load', () => {
     const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
     let events = '';
-    while (!events.includes('event: token')) events += decoder.decode((await reader.read()).value);
+    while (!events.includes('event: token')) {
+      const chunk = await reader.read();
+      if (chunk.done) throw new Error(`The tutor stream ended before its first token: ${events}`);
+      events += decoder.decode(chunk.value);
+    }
     await simulator.close();
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
       events += decoder.decode(chunk.value);
