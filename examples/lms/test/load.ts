@@ -50,7 +50,8 @@ export async function startClassroom(base: string, dataDir: string, students = 4
         await page.arrayBuffer();
         if (!page.ok) failures++;
         const done = await client.post(`/lessons/${lesson}/complete`);
-        if (done.status === 303) {
+        // A 303 to the lesson is the acknowledgement; a 303 elsewhere (the login page) is not.
+        if (done.status === 303 && done.headers.get('location') === `/lessons/${lesson}`) {
           acknowledged.add(`${userId}:${lesson}`);
           acks++;
         } else failures++;
