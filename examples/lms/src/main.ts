@@ -4,12 +4,15 @@ import { relayClusterBus } from '@pilms/cache-layers';
 import { buildApp } from './app.js';
 import { serveClusterMetrics } from './cluster-metrics.js';
 import { loadConfig } from './config.js';
+import { withConfigFile } from './config-file.js';
 import { openDb } from './db.js';
 import { startUpkeep } from './maintenance.js';
 import { demoLogins, seedIfEmpty } from './seed.js';
 import { defaultWorkers } from './workers.js';
 
-const config = loadConfig();
+// Settings: environment variables, over an optional JSON file named by PILMS_CONFIG.
+const env = withConfigFile();
+const config = loadConfig(env);
 /** How long a worker lets in-flight requests finish after SIGTERM before closing their connections. */
 const shutdownGraceMs = 5000;
 
@@ -23,7 +26,7 @@ if (cluster.isPrimary) {
   await serveClusterMetrics();
   // Content invalidations from one worker reach the others' L1 (the SQLite L2 is shared already).
   if (config.perf && !config.redisUrl) relayClusterBus();
-  const workers = defaultWorkers();
+  const workers = defaultWorkers(env);
   let stopping = false;
   for (let i = 0; i < workers; i++) cluster.fork();
   cluster.on('exit', (worker, code, signal) => {

@@ -1,8 +1,8 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, type RedisServer, startRedis } from '../../../test/support/index.js';
+import { freePort, type RedisServer, startRedis, tempDir } from '../../../test/support/index.js';
 import { type OllamaSimulator, startOllamaSimulator } from '../../../test/support/ollama-simulator/index.js';
 import { lessonsOf, startClassroom, storedCompletions } from './load.js';
 import { killAll, signIn, startLms, until } from './processes.js';
@@ -98,7 +98,11 @@ describe('faults under a classroom load', () => {
   it('says the tutor is offline when Ollama vanishes mid-answer, keeps other pages up, and answers once it is back', async () => {
     const port = await freePort();
     simulator = await startOllamaSimulator({ port, timeScale: 5 });
-    const lms = await startLms({ WORKERS: '1', OLLAMA_HOST: simulator.host });
+    // Settings from a config file this time (PILMS_CONFIG), as a systemd unit would pass them.
+    const config = join(await tempDir('pilms-lms-config-'), 'pilms-lms.json');
+    writeFileSync(config, JSON.stringify({ WORKERS: 1, OLLAMA_HOST: simulator.host }));
+    const lms = await startLms({ PILMS_CONFIG: config });
+    expect(lms.log()).toContain('with 1 worker(s)');
     const student = await signIn(lms.base, 'student1@school.test', 'student-demo');
 
     const stream = await student.get('/lessons/1/tutor?q=What%20is%20a%20cell%3F');
