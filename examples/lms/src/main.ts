@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { join } from 'node:path';
 import { relayClusterBus } from '@pilms/cache-layers';
 import { buildApp } from './app.js';
-import { serveClusterMetrics } from './cluster-metrics.js';
+import { serveClusterMonitoring } from './cluster-monitoring.js';
 import { loadConfig } from './config.js';
 import { withConfigFile } from './config-file.js';
 import { openDb } from './db.js';
@@ -23,7 +23,7 @@ if (cluster.isPrimary) {
   db.close();
   // PILMS_PERF=off keeps the baseline's default journal mode, so no tuned connection (nor its upkeep) there.
   const upkeep = config.perf ? startUpkeep(config) : undefined;
-  await serveClusterMetrics();
+  await serveClusterMonitoring();
   // Content invalidations from one worker reach the others' L1 (the SQLite L2 is shared already).
   if (config.perf && !config.redisUrl) relayClusterBus();
   const workers = defaultWorkers(env);

@@ -16,7 +16,7 @@ import { serveWorkerMetrics } from '@pilms/monitor/cluster';
 import { trackFastify } from '@pilms/monitor/fastify';
 import { createPrometheusExporter, type PrometheusExporter } from '@pilms/monitor/prometheus';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { askPrimary } from './cluster-metrics.js';
+import { answerPrimary, askPrimary } from './cluster-ipc.js';
 
 /** One point of the admin dashboard's live charts. */
 export interface DashboardPoint {
@@ -39,9 +39,10 @@ export interface DashboardPoint {
 /** The monitor of one worker, its dashboard feed and its Prometheus text. */
 export interface Monitoring {
   monitor: Monitor;
+  /** The current point: of the whole cluster under `npm start` (merged by the primary), else of this process. */
   point(): Promise<DashboardPoint>;
-  /** Points of the last `sinceMs` from the monitor's history, every `stepMs`, oldest first (alerts left empty). */
-  recent(options: { sinceMs: number; stepMs: number }): DashboardPoint[];
+  /** The last 10 minutes from the monitor's history, one point per 2 s, oldest first (alerts left empty). */
+  recent(): Promise<DashboardPoint[]>;
   report(): PerformanceReport;
   /** Prometheus text: every worker's metrics (labelled `worker`) in a cluster, else this process's. */
   prometheus(): Promise<{ contentType: string; text: string }>;
@@ -54,6 +55,16 @@ export interface MonitoredSources extends Record<string, StatsSource> {
   ai: StatsSource;
 }
 
+/** IPC request kinds: workers ask the primary (`metrics`, `point`, `recent`), the primary asks each worker (`own-…`). */
+export const ipc = {
+  metrics: 'metrics',
+  point: 'point',
+  recent: 'recent',
+  ownPoint: 'own-point',
+  ownRecent: 'own-recent',
+} as const;
+const recentMs = 600_000;
+const recentStepMs = 2000;
 const sourceMetrics = { aiQueueDepth: 'ai_queued_interactive' };
 const thresholds = { aiQueueDepth: { warning: 10, critical: 20 } };
 
@@ -113,67 +124,77 @@ export function createMonitoring(
   // In a worker the primary's aggregator asks every worker over IPC, so register before the first scrape.
   if (cluster.isWorker) void localExporter();
 
+  async function ownPoint(): Promise<DashboardPoint> {
+    const snapshot = monitor.snapshot() ?? (await monitor.tick());
+    const live = requests?.stats();
+    const hitRatio = (options.sources.cache.stats() as { hitRatio?: unknown }).hitRatio;
+    const ai = aiLeaves(options.sources.ai.stats());
+    return {
+      t: snapshot.time,
+      clusters: (snapshot.system.cpu?.clusters ?? []).map((c) => ({ name: c.name, busyPercent: c.busyPercent })),
+      socTempC: snapshot.system.thermal.hottestC ?? null,
+      memoryPercent: snapshot.system.memory?.usedPercent ?? null,
+      heapUsedBytes: snapshot.process.heapUsedBytes,
+      latency: { p50: live?.latency.p50 ?? null, p95: live?.latency.p95 ?? null },
+      activeUsers: live?.activeUsers ?? 0,
+      cacheHitRatio: typeof hitRatio === 'number' ? hitRatio : null,
+      aiQueued: sum(ai.queued.map((leaf) => leaf.value)),
+      aiTtftMs: ms(ai.ttft?.value),
+      alerts: monitor.alerts(),
+    };
+  }
+
+  function ownRecent(): DashboardPoint[] {
+    const series = (name: string) => new Map(monitor.history(name, { sinceMs: recentMs }).map((p) => [p.t, p.value]));
+    const clusterNames = (monitor.snapshot()?.system.cpu?.clusters ?? []).map((c) => c.name);
+    const clusters = clusterNames.map((name) => [name, series(clusterSeries(name))] as const);
+    const [temp, memory, heap, p50, p95, users, hits] = [
+      seriesNames.socTemp,
+      seriesNames.memory,
+      seriesNames.heap,
+      seriesNames.responseP50,
+      seriesNames.responseP95,
+      seriesNames.activeUsers,
+      'cache_hit_ratio',
+    ].map(series);
+    const queued = aiSeries.queued.map((leaf) => series(leaf.name));
+    const ttft = aiSeries.ttft && series(aiSeries.ttft.name);
+    const points: DashboardPoint[] = [];
+    let last = Number.NEGATIVE_INFINITY;
+    for (const t of [...(memory?.keys() ?? [])].sort((a, b) => a - b)) {
+      if (t - last < recentStepMs) continue;
+      last = t;
+      points.push({
+        t,
+        clusters: clusters.map(([name, values]) => ({ name, busyPercent: values.get(t) ?? 0 })),
+        socTempC: temp?.get(t) ?? null,
+        memoryPercent: memory?.get(t) ?? null,
+        heapUsedBytes: heap?.get(t) ?? null,
+        latency: { p50: p50?.get(t) ?? null, p95: p95?.get(t) ?? null },
+        activeUsers: users?.get(t) ?? 0,
+        cacheHitRatio: hits?.get(t) ?? null,
+        aiQueued: sum(queued.map((values) => values.get(t) ?? null)),
+        aiTtftMs: ms(ttft?.get(t)),
+        alerts: [],
+      });
+    }
+    return points;
+  }
+
+  if (cluster.isWorker) {
+    answerPrimary(ipc.ownPoint, ownPoint);
+    answerPrimary(ipc.ownRecent, async () => ownRecent());
+  }
+
   return {
     monitor,
-    async point() {
-      const snapshot = monitor.snapshot() ?? (await monitor.tick());
-      const live = requests?.stats();
-      const hitRatio = (options.sources.cache.stats() as { hitRatio?: unknown }).hitRatio;
-      const ai = aiLeaves(options.sources.ai.stats());
-      return {
-        t: snapshot.time,
-        clusters: (snapshot.system.cpu?.clusters ?? []).map((c) => ({ name: c.name, busyPercent: c.busyPercent })),
-        socTempC: snapshot.system.thermal.hottestC ?? null,
-        memoryPercent: snapshot.system.memory?.usedPercent ?? null,
-        heapUsedBytes: snapshot.process.heapUsedBytes,
-        latency: { p50: live?.latency.p50 ?? null, p95: live?.latency.p95 ?? null },
-        activeUsers: live?.activeUsers ?? 0,
-        cacheHitRatio: typeof hitRatio === 'number' ? hitRatio : null,
-        aiQueued: sum(ai.queued.map((leaf) => leaf.value)),
-        aiTtftMs: ms(ai.ttft?.value),
-        alerts: monitor.alerts(),
-      };
-    },
-    recent({ sinceMs, stepMs }) {
-      const series = (name: string) => new Map(monitor.history(name, { sinceMs }).map((p) => [p.t, p.value]));
-      const clusterNames = (monitor.snapshot()?.system.cpu?.clusters ?? []).map((c) => c.name);
-      const clusters = clusterNames.map((name) => [name, series(clusterSeries(name))] as const);
-      const [temp, memory, heap, p50, p95, users, hits] = [
-        seriesNames.socTemp,
-        seriesNames.memory,
-        seriesNames.heap,
-        seriesNames.responseP50,
-        seriesNames.responseP95,
-        seriesNames.activeUsers,
-        'cache_hit_ratio',
-      ].map(series);
-      const queued = aiSeries.queued.map((leaf) => series(leaf.name));
-      const ttft = aiSeries.ttft && series(aiSeries.ttft.name);
-      const points: DashboardPoint[] = [];
-      let last = Number.NEGATIVE_INFINITY;
-      for (const t of [...(memory?.keys() ?? [])].sort((a, b) => a - b)) {
-        if (t - last < stepMs) continue;
-        last = t;
-        points.push({
-          t,
-          clusters: clusters.map(([name, values]) => ({ name, busyPercent: values.get(t) ?? 0 })),
-          socTempC: temp?.get(t) ?? null,
-          memoryPercent: memory?.get(t) ?? null,
-          heapUsedBytes: heap?.get(t) ?? null,
-          latency: { p50: p50?.get(t) ?? null, p95: p95?.get(t) ?? null },
-          activeUsers: users?.get(t) ?? 0,
-          cacheHitRatio: hits?.get(t) ?? null,
-          aiQueued: sum(queued.map((values) => values.get(t) ?? null)),
-          aiTtftMs: ms(ttft?.get(t)),
-          alerts: [],
-        });
-      }
-      return points;
-    },
+    point: () => (cluster.isWorker ? askPrimary<DashboardPoint>(ipc.point) : ownPoint()),
+    recent: async () => (cluster.isWorker ? askPrimary<DashboardPoint[]>(ipc.recent) : ownRecent()),
     report: () => monitor.report({ periodMs: 3_600_000 }),
     async prometheus() {
       const local = await localExporter();
-      return { contentType: local.contentType, text: cluster.isWorker ? await askPrimary() : await local.metrics() };
+      const text = cluster.isWorker ? await askPrimary<string>(ipc.metrics) : await local.metrics();
+      return { contentType: local.contentType, text };
     },
     async close() {
       stopRefresh?.();

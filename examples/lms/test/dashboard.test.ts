@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type LmsApp } from '../src/app.js';
+import { mergePoints } from '../src/cluster-monitoring.js';
 import { loadConfig } from '../src/config.js';
 import { startUpkeep } from '../src/maintenance.js';
 import type { DashboardPoint } from '../src/monitoring.js';
@@ -19,6 +20,52 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await lms.close();
+});
+
+describe('the dashboard point of a cluster', () => {
+  const point = (worker: number, fields: Partial<DashboardPoint>): DashboardPoint => ({
+    t: 1000 + worker,
+    clusters: [{ name: 'all', busyPercent: 40 }],
+    socTempC: 55,
+    memoryPercent: 30,
+    heapUsedBytes: 100,
+    latency: { p50: 2, p95: 10 },
+    activeUsers: 10,
+    cacheHitRatio: 0.5,
+    aiQueued: 1,
+    aiTtftMs: null,
+    alerts: [],
+    ...fields,
+  });
+
+  it('sums heaps and AI queues, keeps the worst p95 and the largest user count, averages the hit ratio', () => {
+    const alert = { metric: 'cpuPercent', level: 'warning', previous: 'ok', value: 80, at: 1 } as const;
+    const merged = mergePoints([
+      point(1, { alerts: [alert] }),
+      point(2, {
+        heapUsedBytes: 300,
+        latency: { p50: 4, p95: 50 },
+        activeUsers: 12,
+        cacheHitRatio: 0.9,
+        aiTtftMs: 800,
+        alerts: [alert],
+      }),
+    ]);
+    expect(merged).toMatchObject({
+      t: 1002,
+      heapUsedBytes: 400,
+      latency: { p50: 3, p95: 50 },
+      activeUsers: 12,
+      aiQueued: 2,
+      aiTtftMs: 800,
+      alerts: [alert],
+    });
+    expect(merged.cacheHitRatio).toBeCloseTo(0.7);
+  });
+
+  it('refuses to merge when no worker answered', () => {
+    expect(() => mergePoints([])).toThrow('No worker answered for the dashboard');
+  });
 });
 
 describe('the monitor dashboard fed by @pilms/monitor', () => {

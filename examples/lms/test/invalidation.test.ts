@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedis } from '../../../test/support/index.js';
 import { buildApp, type LmsApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import type { DashboardPoint } from '../src/monitoring.js';
 import { killAll, signIn, startLms, until } from './processes.js';
 import { seededDataDir } from './seeded.js';
 import { sessionCookie } from './session.js';
@@ -96,6 +97,12 @@ describe('content invalidation across workers', () => {
       return both && /pilms_lms_cache_bus_received\{worker="\d"\} [1-9]/.test(body) ? body : undefined;
     });
     expect(metrics).toMatch(/pilms_lms_requests_requests\{worker="\d"\} \d/);
+    // The dashboard point is the whole board's, merged by the primary from both workers.
+    const admin = await signIn(lms.base, 'admin@school.test', 'admin-demo');
+    const point = (await (await admin.get('/admin/stats.json')).json()) as DashboardPoint;
+    expect(point.activeUsers).toBeGreaterThanOrEqual(2);
+    expect(point.heapUsedBytes).toBeGreaterThan(0);
+    expect(Array.isArray(await (await admin.get('/admin/history.json')).json())).toBe(true);
     expect(await lms.stop()).toBe(0);
   }, 120_000);
 });

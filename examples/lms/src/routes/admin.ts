@@ -79,8 +79,8 @@ export function adminRoutes(
     return page(
       reply,
       'Monitor',
-      html`<link rel="stylesheet" href="/vendor/uPlot.min.css"><p>Live, one sample every 2 s; requests and caches
-are those of the worker that answers.</p><h2>Alerts</h2><ul id="alerts"><li>none</li></ul>${boxes}
+      html`<link rel="stylesheet" href="/vendor/uPlot.min.css"><p>Live, one sample every 2 s for the whole board; the
+report below is from the worker that answered this page.</p><h2>Alerts</h2><ul id="alerts"><li>none</li></ul>${boxes}
 <h2>Report of the last hour</h2><p>Bottleneck: ${bottlenecks}</p><ul id="recommendations">${report.recommendations.map(
         (r) => html`<li>${r}</li>`,
       )}</ul><p><a href="/metrics">Prometheus metrics</a></p>
@@ -93,7 +93,7 @@ are those of the worker that answers.</p><h2>Alerts</h2><ul id="alerts"><li>none
   app.get('/admin/history.json', async (request, reply) => {
     if (!guard(request, reply, ['admin'])) return reply;
     reply.header('cache-control', 'no-store');
-    return monitoring.recent({ sinceMs: 600_000, stepMs: 2000 });
+    return monitoring.recent();
   });
 
   app.get('/admin/stats.json', async (request, reply) => {
