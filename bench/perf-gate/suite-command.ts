@@ -25,13 +25,14 @@ interface ModeSettings {
 
 export const modes: Record<GateMode, ModeSettings> = {
   // Whole-process instruction count of a scaled-down set (about 16 % of it is the measured operations); --single-threaded keeps V8's background
-  // compiler and GC threads from making the count depend on scheduling (±7 % without, ±0.2 % with).
+  // compiler and GC threads from making the count depend on scheduling (runs spread over ~15 % without,
+  // ~1 % with).
   instructions: {
     args: ['--count', '--scale', '0.1'],
     nodeArgs: ['--single-threaded'],
     metrics: ['instructions'],
     threshold: 1,
-    // One round of two concurrent valgrind runs (~20 s idle): the count moves by ±0.3 %, so two samples suffice.
+    // One round of two concurrent valgrind runs (~20-30 s idle): the count spreads over ~1 %, so two suffice.
     runs: 2,
     baselineRuns: 4,
     concurrency: 2,
