@@ -10,6 +10,11 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v nginx >/dev/null 2>&1 || need_apt+=(nginx)
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 [ -f /usr/lib/nginx/modules/ngx_http_brotli_filter_module.so ] || need_apt+=(libnginx-mod-http-brotli-filter)
+# The CI perf gate counts instructions under valgrind (stable on a shared, noisy runner).
+command -v valgrind >/dev/null 2>&1 || need_apt+=(valgrind)
+# better-sqlite3 compiles its native addon with node-gyp when no prebuilt binary can be downloaded (offline).
+command -v g++ >/dev/null 2>&1 && command -v make >/dev/null 2>&1 || need_apt+=(g++ make)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then

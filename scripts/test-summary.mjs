@@ -1,10 +1,10 @@
 // Prints the closing line `N passed, N failed[, N skipped]` from Vitest's JSON report.
-// Lint or type-check failures (exit status passed as argv[3]) count as one failed check each run.
+// argv[3] is the number of failed checks outside Vitest (lint, type-check, perf gate): each counts as one failure.
 import { existsSync, readFileSync } from 'node:fs';
 
-const [, , reportPath = '.vitest-results.json', priorStatus = '0'] = process.argv;
+const [, , reportPath = '.vitest-results.json', failedChecks = '0'] = process.argv;
 let passed = 0;
-let failed = Number(priorStatus) === 0 ? 0 : 1;
+let failed = Number(failedChecks) || 0;
 let skipped = 0;
 if (existsSync(reportPath)) {
   const report = JSON.parse(readFileSync(reportPath, 'utf8'));

@@ -24,12 +24,16 @@ function open(options: SqliteStoreOptions): { db: SqliteDatabase; table: string;
   const db = options.database ?? new Database(options.path as string);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
+  // A cache file is rebuilt from the source on loss, so it skips the fsync per commit (on an SD card, several ms
+  // per fill); a database passed in keeps its owner's setting.
+  if (!options.database) db.pragma('synchronous = NORMAL');
   return { db, table, owned: !options.database };
 }
 
 /**
  * An L2 {@link CacheStore} in a SQLite file: a cache shared by the worker processes of one board
- * when there is no Redis. WAL mode, so readers never wait for the writer.
+ * when there is no Redis. WAL mode, so readers never wait for the writer, and `synchronous=NORMAL` for a file it
+ * opens itself: after a power cut the newest fills may be gone, never the file's integrity.
  */
 export function createSqliteStore(options: SqliteStoreOptions): CacheStore {
   const { db, table, owned } = open(options);
