@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultProfiles, findProfile, type ModelProfile } from './profiles.js';
 import { ModelRunner, type RunnerStats, SimulatorBusyError, type Slot } from './runner.js';
-import { countTokens, embed, generateTokens } from './text.js';
+import { countTokens, embed, generateJsonTokens, generateTokens } from './text.js';
 
 /**
  * Faults the simulator can inject into the next requests:
@@ -76,6 +76,8 @@ interface GenerationRequest {
   chat: boolean;
   stream: boolean;
   predict: number | undefined;
+  /** `format: 'json'` or a JSON schema: the reply is a JSON object. */
+  json: boolean;
   seed: number;
   keepAliveMs: number;
 }
@@ -179,6 +181,7 @@ export async function startOllamaSimulator(options: OllamaSimulatorOptions = {})
       chat,
       stream: body.stream !== false,
       predict,
+      json: body.format === 'json' || (typeof body.format === 'object' && body.format !== null),
       seed: typeof opts.seed === 'number' ? opts.seed : 0,
       keepAliveMs: parseKeepAlive(body.keep_alive, defaultKeepAliveMs),
     };
@@ -211,7 +214,12 @@ export async function startOllamaSimulator(options: OllamaSimulatorOptions = {})
       const promptMs = (promptTokens / request.profile.promptTokensPerSec) * 1000;
       // An empty prompt only loads the model, as in Ollama.
       const count = request.prompt === '' ? 0 : (request.predict ?? request.profile.defaultPredict);
-      const tokens = generateTokens(request.model, request.prompt, count, request.seed);
+      const tokens = (request.json ? generateJsonTokens : generateTokens)(
+        request.model,
+        request.prompt,
+        count,
+        request.seed,
+      );
       await wait(promptMs, signal);
       const genStarted = Date.now();
       const tokenMs = 1000 / request.profile.genTokensPerSec;
@@ -247,7 +255,12 @@ export async function startOllamaSimulator(options: OllamaSimulatorOptions = {})
       const evalMs = tokens.length * tokenMs;
       const final = {
         ...chunk(request.stream ? '' : tokens.join(''), true),
-        done_reason: request.prompt === '' ? 'load' : request.predict !== undefined ? 'length' : 'stop',
+        done_reason:
+          request.prompt === ''
+            ? 'load'
+            : request.predict !== undefined && tokens.length >= request.predict
+              ? 'length'
+              : 'stop',
         total_duration: Math.round((Date.now() - started) * timeScale * NS_PER_MS),
         load_duration: Math.round(slot.loadMs * NS_PER_MS),
         prompt_eval_count: promptTokens,

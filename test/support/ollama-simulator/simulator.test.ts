@@ -49,6 +49,22 @@ describe('Ollama simulator', () => {
     expect(parts.filter(Boolean)).toHaveLength(6);
   });
 
+  it("answers format 'json' with an object shaped like the prompt's example, cut off only by num_predict", async () => {
+    const { client } = await start();
+    const prompt = 'Reply like {"score": 8, "feedback": "Correct."} to: the answer is mitochondria.';
+    const reply = await client.generate({ model: 'qwen2.5:1.5b', prompt, format: 'json', stream: false });
+    const graded = JSON.parse(reply.response ?? '') as { score: number; feedback: string };
+    expect(Object.keys(graded)).toEqual(['score', 'feedback']);
+    expect(Number.isInteger(graded.score) && graded.score >= 0 && graded.score <= 10).toBe(true);
+    expect(graded.feedback).toMatch(/^[A-Z][a-z ]+\.$/);
+    expect(reply.done_reason).toBe('stop');
+    const again = await client.generate({ model: 'qwen2.5:1.5b', prompt, format: 'json', stream: false });
+    expect(again.response).toBe(reply.response);
+    const cut = await client.generate({ model: 'qwen2.5:1.5b', prompt, format: 'json', options: { num_predict: 2 } });
+    expect(isJson(cut.response ?? '')).toBe(false);
+    expect(cut.done_reason).toBe('length');
+  });
+
   it('rejects an unknown model with 404 naming it', async () => {
     const { client } = await start();
     await expect(client.chat({ model: 'nope:7b', messages: [] })).rejects.toMatchObject({

@@ -65,6 +65,48 @@ export function generateTokens(model: string, prompt: string, count: number, see
   return tokens;
 }
 
+/** The first JSON object in `text` that parses, e.g. the example reply a prompt shows the model. */
+function exampleObject(text: string): Record<string, unknown> | undefined {
+  for (let start = text.indexOf('{'); start !== -1; start = text.indexOf('{', start + 1)) {
+    for (let end = text.indexOf('}', start); end !== -1; end = text.indexOf('}', end + 1)) {
+      try {
+        const value: unknown = JSON.parse(text.slice(start, end + 1));
+        if (typeof value === 'object' && value !== null && !Array.isArray(value))
+          return value as Record<string, unknown>;
+      } catch {
+        // not a whole object yet: try the next closing brace
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Deterministic `format: 'json'` output: an object with the keys of the first example object in the prompt (else
+ * `response`), numbers replaced by seeded integers 0-10 and strings by a seeded sentence. Like a real model it
+ * stops when the object is complete, or is cut off (invalid JSON) after `count` tokens.
+ */
+export function generateJsonTokens(model: string, prompt: string, count: number, seed: number): string[] {
+  const next = random(seedOf([model, prompt, String(seed), 'json']));
+  const sentence = () => {
+    const words = Array.from(
+      { length: 3 + Math.floor(next() * 6) },
+      () => vocabulary[Math.floor(next() * vocabulary.length)],
+    );
+    const text = words.join(' ');
+    return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+  };
+  const example = exampleObject(prompt) ?? { response: '' };
+  const reply = Object.fromEntries(
+    Object.entries(example).map(([key, value]) => [
+      key,
+      typeof value === 'number' ? Math.floor(next() * 11) : sentence(),
+    ]),
+  );
+  const words = JSON.stringify(reply).replace(/,"/g, ', "').replace(/":/g, '": ').split(' ');
+  return words.map((word, i) => (i === 0 ? word : ` ${word}`)).slice(0, count);
+}
+
 /** Deterministic unit-length embedding of `text`. */
 export function embed(model: string, text: string, dim: number): number[] {
   const next = random(seedOf([model, text]));
