@@ -29,7 +29,7 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Safe 
 /** The page shell: tiny CSS, no framework, works on a cheap phone. */
 export function layout(title: string, body: Safe, user?: { name: string; role: string }, csrf?: string): string {
   const nav = user
-    ? html`<nav><a href="/">Courses</a>${user.role !== 'student' ? html` · <a href="/teacher">Class overview</a> · <a href="/teacher/media">Upload</a>` : ''}
+    ? html`<nav><a href="/">Courses</a>${user.role !== 'student' ? html` · <a href="/teacher">Class overview</a> · <a href="/teacher/grading">Grading</a> · <a href="/teacher/media">Upload</a>` : ''}
         · ${user.name} (${user.role})
         <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${csrf}"><button>Log out</button></form></nav>`
     : html``;

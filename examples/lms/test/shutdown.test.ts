@@ -74,10 +74,10 @@ describe('graceful shutdown', () => {
     const student = await signIn(lms.base, 'student3@school.test', 'student-demo');
     const page = await (await student.get('/lessons/5')).text();
     const csrf = /data-csrf="([^"]+)"/.exec(page)?.[1] ?? '';
-    const stream = student.get('/lessons/5/tutor?q=Anyone%20there%3F').then(
-      (reply) => reply.text(),
-      () => 'connection closed',
-    );
+    // The SSE headers arrive at once although Ollama never answers; the body ends when the worker closes it.
+    const reply = await student.get('/lessons/5/tutor?q=Anyone%20there%3F');
+    expect(reply.headers.get('content-type')).toContain('text/event-stream');
+    const stream = reply.text().catch(() => 'connection closed');
     await until('the tutor request to reach Ollama', async () =>
       (simulator?.stats().requests ?? 0) > 0 ? true : undefined,
     );

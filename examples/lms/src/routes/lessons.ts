@@ -145,6 +145,8 @@ export function lessonRoutes(
       'cache-control': 'no-store',
       'x-accel-buffering': 'no',
     });
+    // The browser (and nginx) see the stream open at once, before the model's first token.
+    out.flushHeaders();
     const send = (event: string, data: string) => out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     try {
       const { lesson } = found;
