@@ -1,6 +1,7 @@
 import { createClusterAggregator } from '@pilms/monitor/cluster';
+import { type History, openHistory } from '@pilms/monitor/history';
 import { answerWorkers, askWorkers } from './cluster-ipc.js';
-import { type DashboardPoint, ipc } from './monitoring.js';
+import { type DashboardPoint, ipc, recentMs, recentStepMs } from './monitoring.js';
 
 const present = (values: (number | null)[]): number[] => values.filter((v): v is number => v !== null);
 const max = (values: (number | null)[]): number | null =>
@@ -34,16 +35,105 @@ export function mergePoints(points: DashboardPoint[]): DashboardPoint {
   };
 }
 
+/** Series of the board history, one per dashboard figure; CPU clusters are `board_cpu_<name>`. */
+const boardSeries = {
+  socTempC: 'board_soc_temp_c',
+  memoryPercent: 'board_memory_percent',
+  heapUsedBytes: 'board_heap_used_bytes',
+  latencyP50: 'board_latency_p50_ms',
+  latencyP95: 'board_latency_p95_ms',
+  activeUsers: 'board_active_users',
+  cacheHitRatio: 'board_cache_hit_ratio',
+  aiQueued: 'board_ai_queued',
+  aiTtftMs: 'board_ai_ttft_ms',
+} as const;
+const clusterNames = ['little', 'mid', 'big', 'all'];
+
+/** Records the figures of one merged point at its time; absent figures are not recorded. */
+export function recordBoardPoint(history: Pick<History, 'record'>, point: DashboardPoint): void {
+  const figures: Record<keyof typeof boardSeries, number | null> = {
+    socTempC: point.socTempC,
+    memoryPercent: point.memoryPercent,
+    heapUsedBytes: point.heapUsedBytes,
+    latencyP50: point.latency.p50,
+    latencyP95: point.latency.p95,
+    activeUsers: point.activeUsers,
+    cacheHitRatio: point.cacheHitRatio,
+    aiQueued: point.aiQueued,
+    aiTtftMs: point.aiTtftMs,
+  };
+  const values: Record<string, number> = {};
+  for (const [key, value] of Object.entries(figures)) {
+    if (value !== null) values[boardSeries[key as keyof typeof boardSeries]] = value;
+  }
+  for (const c of point.clusters) values[`board_cpu_${c.name}`] = c.busyPercent;
+  history.record(values, point.t);
+}
+
+/** The last `recentMs` of the board history as dashboard points, one per `recentStepMs`, oldest first. */
+export function recentFromHistory(history: Pick<History, 'query'>, now = Date.now()): DashboardPoint[] {
+  const range = { from: now - recentMs, to: now, resolution: '1s' } as const;
+  const series = (name: string) => new Map(history.query(name, range).map((p) => [p.t, p.value]));
+  const clusters = clusterNames.map((name) => [name, series(`board_cpu_${name}`)] as const).filter(([, v]) => v.size);
+  const figures = Object.fromEntries(Object.entries(boardSeries).map(([key, name]) => [key, series(name)])) as Record<
+    keyof typeof boardSeries,
+    Map<number, number>
+  >;
+  const points: DashboardPoint[] = [];
+  let last = Number.NEGATIVE_INFINITY;
+  for (const t of [...figures.memoryPercent.keys()].sort((a, b) => a - b)) {
+    if (t - last < recentStepMs) continue;
+    last = t;
+    const at = (key: keyof typeof boardSeries) => figures[key].get(t) ?? null;
+    points.push({
+      t,
+      clusters: clusters.map(([name, values]) => ({ name, busyPercent: values.get(t) ?? 0 })),
+      socTempC: at('socTempC'),
+      memoryPercent: at('memoryPercent'),
+      heapUsedBytes: at('heapUsedBytes'),
+      latency: { p50: at('latencyP50'), p95: at('latencyP95') },
+      activeUsers: at('activeUsers') ?? 0,
+      cacheHitRatio: at('cacheHitRatio'),
+      aiQueued: at('aiQueued'),
+      aiTtftMs: at('aiTtftMs'),
+      alerts: [],
+    });
+  }
+  return points;
+}
+
+/** Options of {@link serveClusterMonitoring}. */
+export interface ClusterMonitoringOptions {
+  /** SQLite file of the board history (1 s for an hour, 1 min for 30 days), kept across restarts. */
+  historyPath: string;
+  /** How often the merged point is recorded, in ms. Default `recentStepMs` (2000). */
+  everyMs?: number;
+}
+
 /**
  * In the cluster primary: answers the workers' `/metrics` (prom-client's aggregator over every worker, each series
- * labelled `worker`), dashboard point (merged) and history (the longest-running worker's) requests.
+ * labelled `worker`), dashboard point (merged) and recent-history requests. The merged point is recorded every
+ * `everyMs` into an SQLite history, so the charts and their last 10 minutes survive a restart of the app.
  */
-export async function serveClusterMonitoring(): Promise<void> {
+export async function serveClusterMonitoring(options: ClusterMonitoringOptions): Promise<{ close(): Promise<void> }> {
   const aggregator = await createClusterAggregator();
+  const history = await openHistory({ path: options.historyPath });
+  const merged = async () => mergePoints(await askWorkers<DashboardPoint>(ipc.ownPoint));
   answerWorkers(ipc.metrics, () => aggregator.metrics());
-  answerWorkers(ipc.point, async () => mergePoints(await askWorkers<DashboardPoint>(ipc.ownPoint)));
-  answerWorkers(ipc.recent, async () => {
-    const histories = await askWorkers<DashboardPoint[]>(ipc.ownRecent);
-    return histories.reduce<DashboardPoint[]>((longest, h) => (h.length > longest.length ? h : longest), []);
-  });
+  answerWorkers(ipc.point, merged);
+  answerWorkers(ipc.recent, async () => recentFromHistory(history));
+  const timer = setInterval(() => {
+    // No worker answering (starting, or all restarting) is a gap in the charts, not an error.
+    merged().then(
+      (point) => recordBoardPoint(history, point),
+      () => undefined,
+    );
+  }, options.everyMs ?? recentStepMs);
+  timer.unref();
+  return {
+    async close() {
+      clearInterval(timer);
+      await history.close();
+    },
+  };
 }

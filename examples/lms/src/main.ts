@@ -23,7 +23,7 @@ if (cluster.isPrimary) {
   db.close();
   // PILMS_PERF=off keeps the baseline's default journal mode, so no tuned connection (nor its upkeep) there.
   const upkeep = config.perf ? startUpkeep(config) : undefined;
-  await serveClusterMonitoring();
+  const boardHistory = await serveClusterMonitoring({ historyPath: join(config.dataDir, 'monitor-history.sqlite') });
   // Content invalidations from one worker reach the others' L1 (the SQLite L2 is shared already).
   if (config.perf && !config.redisUrl) relayClusterBus();
   const workers = defaultWorkers(env);
@@ -33,7 +33,7 @@ if (cluster.isPrimary) {
     if (stopping) {
       // The last worker has flushed its buffers: a final checkpoint, then the primary may end.
       if (Object.values(cluster.workers ?? {}).every((w) => w?.isDead() !== false)) {
-        void (upkeep?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+        void Promise.allSettled([upkeep?.close(), boardHistory.close()]).finally(() => process.exit(0));
       }
       return;
     }

@@ -41,7 +41,10 @@ export interface Monitoring {
   monitor: Monitor;
   /** The current point: of the whole cluster under `npm start` (merged by the primary), else of this process. */
   point(): Promise<DashboardPoint>;
-  /** The last 10 minutes from the monitor's history, one point per 2 s, oldest first (alerts left empty). */
+  /**
+   * The last 10 minutes, one point per 2 s, oldest first (alerts left empty): under `npm start` from the primary's
+   * board history in SQLite (kept across restarts), else from this process's monitor history.
+   */
   recent(): Promise<DashboardPoint[]>;
   report(): PerformanceReport;
   /** Prometheus text: every worker's metrics (labelled `worker`) in a cluster, else this process's. */
@@ -61,10 +64,10 @@ export const ipc = {
   point: 'point',
   recent: 'recent',
   ownPoint: 'own-point',
-  ownRecent: 'own-recent',
 } as const;
-const recentMs = 600_000;
-const recentStepMs = 2000;
+/** What the dashboard's charts start with: the last 10 minutes, one point per 2 s. */
+export const recentMs = 600_000;
+export const recentStepMs = 2000;
 const sourceMetrics = { aiQueueDepth: 'ai_queued_interactive' };
 const thresholds = { aiQueueDepth: { warning: 10, critical: 20 } };
 
@@ -183,7 +186,6 @@ export function createMonitoring(
 
   if (cluster.isWorker) {
     answerPrimary(ipc.ownPoint, ownPoint);
-    answerPrimary(ipc.ownRecent, async () => ownRecent());
   }
 
   return {

@@ -1,6 +1,8 @@
+import { join } from 'node:path';
+import { openHistory } from '@pilms/monitor/history';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type LmsApp } from '../src/app.js';
-import { mergePoints } from '../src/cluster-monitoring.js';
+import { mergePoints, recentFromHistory, recordBoardPoint } from '../src/cluster-monitoring.js';
 import { loadConfig } from '../src/config.js';
 import { startUpkeep } from '../src/maintenance.js';
 import type { DashboardPoint } from '../src/monitoring.js';
@@ -61,6 +63,32 @@ describe('the dashboard point of a cluster', () => {
       alerts: [alert],
     });
     expect(merged.cacheHitRatio).toBeCloseTo(0.7);
+  });
+
+  it("keeps the board's points in an SQLite history that a restarted primary reads back for the charts", async () => {
+    const path = join(dataDir, 'monitor-history.sqlite');
+    const now = Date.now();
+    const written = await openHistory({ path });
+    recordBoardPoint(written, point(1, { t: now - 4000, clusters: [{ name: 'big', busyPercent: 90 }], aiTtftMs: 700 }));
+    recordBoardPoint(
+      written,
+      point(2, { t: now - 1000, clusters: [{ name: 'big', busyPercent: 20 }], socTempC: null }),
+    );
+    await written.close();
+
+    const reopened = await openHistory({ path });
+    const points = recentFromHistory(reopened, now);
+    await reopened.close();
+    expect(points).toHaveLength(2);
+    expect(points[0]).toMatchObject({
+      clusters: [{ name: 'big', busyPercent: 90 }],
+      socTempC: 55,
+      latency: { p50: 2, p95: 10 },
+      activeUsers: 10,
+      aiTtftMs: 700,
+    });
+    expect(points[1]).toMatchObject({ clusters: [{ name: 'big', busyPercent: 20 }], socTempC: null, aiTtftMs: null });
+    expect(points[0]?.t).toBeLessThan(points[1]?.t ?? 0);
   });
 
   it('refuses to merge when no worker answered', () => {

@@ -1,5 +1,6 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openHistory } from '@pilms/monitor/history';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, type RedisServer, startRedis, tempDir } from '../../../test/support/index.js';
@@ -41,6 +42,12 @@ describe('faults under a classroom load', () => {
       return pids.length === 2 && !pids.includes(victim as number) ? true : undefined;
     });
     await progressed(load, 10);
+    // The primary records the board's figures (here, during the classroom) for the admin's charts.
+    const admin = await signIn(lms.base, 'admin@school.test', 'admin-demo');
+    const charted = await until('the board history to reach the dashboard', async () => {
+      const points = (await (await admin.get('/admin/history.json')).json()) as { activeUsers: number }[];
+      return points.some((p) => p.activeUsers > 0) ? points : undefined;
+    });
     await load.stop();
     expect(await lms.stop()).toBe(0);
     expect(missing(load.acknowledged, storedCompletions(lms.dataDir))).toEqual([]);
@@ -50,6 +57,12 @@ describe('faults under a classroom load', () => {
     expect(lms.log()).toMatch(/worker \d+ died \(SIGKILL\); starting a replacement/);
     // The primary took a verified backup at start (none existed yet).
     expect(readdirSync(join(lms.dataDir, 'backups')).filter((file) => file.endsWith('.db'))).toHaveLength(1);
+    // Those points are in the SQLite file a restarted app starts its charts from.
+    const history = await openHistory({ path: join(lms.dataDir, 'monitor-history.sqlite') });
+    const stored = history.query('board_active_users', { from: 0, to: Date.now(), resolution: '1s' });
+    await history.close();
+    expect(stored.length).toBeGreaterThanOrEqual(charted.length);
+    expect(stored.some((p) => p.value > 0)).toBe(true);
   }, 120_000);
 
   it('serves pages from L1 and SQLite while Redis is down, and uses Redis again once it is back', async () => {
