@@ -1,7 +1,16 @@
 import { createClusterAggregator } from '@pilms/monitor/cluster';
 import { type History, openHistory } from '@pilms/monitor/history';
 import { answerWorkers, askWorkers } from './cluster-ipc.js';
-import { type DashboardPoint, ipc, recentMs, recentStepMs } from './monitoring.js';
+import {
+  alignPoints,
+  type DashboardPoint,
+  type Figure,
+  figureOf,
+  ipc,
+  type RecentFigures,
+  recentMs,
+  recentStepMs,
+} from './monitoring.js';
 
 const present = (values: (number | null)[]): number[] => values.filter((v): v is number => v !== null);
 const max = (values: (number | null)[]): number | null =>
@@ -73,33 +82,20 @@ export function recordBoardPoint(history: Pick<History, 'record'>, point: Dashbo
 /** The last `recentMs` of the board history as dashboard points, one per `recentStepMs`, oldest first. */
 export function recentFromHistory(history: Pick<History, 'query'>, now = Date.now()): DashboardPoint[] {
   const range = { from: now - recentMs, to: now, resolution: '1s' } as const;
-  const series = (name: string) => new Map(history.query(name, range).map((p) => [p.t, p.value]));
-  const clusters = clusterNames.map((name) => [name, series(`board_cpu_${name}`)] as const).filter(([, v]) => v.size);
-  const figures = Object.fromEntries(Object.entries(boardSeries).map(([key, name]) => [key, series(name)])) as Record<
-    keyof typeof boardSeries,
-    Map<number, number>
-  >;
-  const points: DashboardPoint[] = [];
-  let last = Number.NEGATIVE_INFINITY;
-  for (const t of [...figures.memoryPercent.keys()].sort((a, b) => a - b)) {
-    if (t - last < recentStepMs) continue;
-    last = t;
-    const at = (key: keyof typeof boardSeries) => figures[key].get(t) ?? null;
-    points.push({
-      t,
-      clusters: clusters.map(([name, values]) => ({ name, busyPercent: values.get(t) ?? 0 })),
-      socTempC: at('socTempC'),
-      memoryPercent: at('memoryPercent'),
-      heapUsedBytes: at('heapUsedBytes'),
-      latency: { p50: at('latencyP50'), p95: at('latencyP95') },
-      activeUsers: at('activeUsers') ?? 0,
-      cacheHitRatio: at('cacheHitRatio'),
-      aiQueued: at('aiQueued'),
-      aiTtftMs: at('aiTtftMs'),
-      alerts: [],
-    });
-  }
-  return points;
+  const at = (name: string) => figureOf(history.query(name, range));
+  const clusters = clusterNames
+    .map((name) => [name, history.query(`board_cpu_${name}`, range)] as const)
+    .filter(([, points]) => points.length > 0)
+    .map(([name, points]) => [name, figureOf(points)] as const);
+  // The memory series gives the points' times too: read it once.
+  const memory = history.query(boardSeries.memoryPercent, range);
+  const figures = Object.fromEntries(
+    Object.entries(boardSeries).map(([key, name]) => [
+      key,
+      name === boardSeries.memoryPercent ? figureOf(memory) : at(name),
+    ]),
+  ) as Record<keyof typeof boardSeries, Figure>;
+  return alignPoints({ times: memory.map((p) => p.t), clusters, ...figures } satisfies RecentFigures);
 }
 
 /** Options of {@link serveClusterMonitoring}. */

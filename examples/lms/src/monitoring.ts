@@ -83,6 +83,55 @@ function aiLeaves(ai: object): { queued: NumericLeaf[]; ttft: NumericLeaf | unde
   };
 }
 
+/** One chart figure read from a history: its value at a time, null where absent. */
+export type Figure = (t: number) => number | null;
+
+/** A figure over stored points. */
+export function figureOf(points: readonly { t: number; value: number }[]): Figure {
+  const byTime = new Map(points.map((p) => [p.t, p.value]));
+  return (t) => byTime.get(t) ?? null;
+}
+
+/** Where each figure of the recent dashboard points comes from. */
+export interface RecentFigures {
+  /** Times of the points, e.g. those of the memory series. */
+  times: readonly number[];
+  clusters: readonly (readonly [name: string, busyPercent: Figure])[];
+  socTempC: Figure;
+  memoryPercent: Figure;
+  heapUsedBytes: Figure;
+  latencyP50: Figure;
+  latencyP95: Figure;
+  activeUsers: Figure;
+  cacheHitRatio: Figure;
+  aiQueued: Figure;
+  aiTtftMs: Figure;
+}
+
+/** Dashboard points at `times`, at most one per `recentStepMs`, oldest first (alerts left empty). */
+export function alignPoints(figures: RecentFigures): DashboardPoint[] {
+  const points: DashboardPoint[] = [];
+  let last = Number.NEGATIVE_INFINITY;
+  for (const t of [...figures.times].sort((a, b) => a - b)) {
+    if (t - last < recentStepMs) continue;
+    last = t;
+    points.push({
+      t,
+      clusters: figures.clusters.map(([name, busy]) => ({ name, busyPercent: busy(t) ?? 0 })),
+      socTempC: figures.socTempC(t),
+      memoryPercent: figures.memoryPercent(t),
+      heapUsedBytes: figures.heapUsedBytes(t),
+      latency: { p50: figures.latencyP50(t), p95: figures.latencyP95(t) },
+      activeUsers: figures.activeUsers(t) ?? 0,
+      cacheHitRatio: figures.cacheHitRatio(t),
+      aiQueued: figures.aiQueued(t),
+      aiTtftMs: figures.aiTtftMs(t),
+      alerts: [],
+    });
+  }
+  return points;
+}
+
 const sum = (values: (number | null)[]): number | null =>
   values.length === 0 ? null : values.reduce<number>((total, v) => total + (v ?? 0), 0);
 const ms = (seconds: number | null | undefined): number | null => (seconds == null ? null : seconds * 1000);
@@ -148,40 +197,24 @@ export function createMonitoring(
   }
 
   function ownRecent(): DashboardPoint[] {
-    const series = (name: string) => new Map(monitor.history(name, { sinceMs: recentMs }).map((p) => [p.t, p.value]));
+    const at = (name: string) => figureOf(monitor.history(name, { sinceMs: recentMs }));
     const clusterNames = (monitor.snapshot()?.system.cpu?.clusters ?? []).map((c) => c.name);
-    const clusters = clusterNames.map((name) => [name, series(clusterSeries(name))] as const);
-    const [temp, memory, heap, p50, p95, users, hits] = [
-      seriesNames.socTemp,
-      seriesNames.memory,
-      seriesNames.heap,
-      seriesNames.responseP50,
-      seriesNames.responseP95,
-      seriesNames.activeUsers,
-      'cache_hit_ratio',
-    ].map(series);
-    const queued = aiSeries.queued.map((leaf) => series(leaf.name));
-    const ttft = aiSeries.ttft && series(aiSeries.ttft.name);
-    const points: DashboardPoint[] = [];
-    let last = Number.NEGATIVE_INFINITY;
-    for (const t of [...(memory?.keys() ?? [])].sort((a, b) => a - b)) {
-      if (t - last < recentStepMs) continue;
-      last = t;
-      points.push({
-        t,
-        clusters: clusters.map(([name, values]) => ({ name, busyPercent: values.get(t) ?? 0 })),
-        socTempC: temp?.get(t) ?? null,
-        memoryPercent: memory?.get(t) ?? null,
-        heapUsedBytes: heap?.get(t) ?? null,
-        latency: { p50: p50?.get(t) ?? null, p95: p95?.get(t) ?? null },
-        activeUsers: users?.get(t) ?? 0,
-        cacheHitRatio: hits?.get(t) ?? null,
-        aiQueued: sum(queued.map((values) => values.get(t) ?? null)),
-        aiTtftMs: ms(ttft?.get(t)),
-        alerts: [],
-      });
-    }
-    return points;
+    const memory = monitor.history(seriesNames.memory, { sinceMs: recentMs });
+    const queued = aiSeries.queued.map((leaf) => at(leaf.name));
+    const ttft = aiSeries.ttft && at(aiSeries.ttft.name);
+    return alignPoints({
+      times: memory.map((p) => p.t),
+      clusters: clusterNames.map((name) => [name, at(clusterSeries(name))] as const),
+      socTempC: at(seriesNames.socTemp),
+      memoryPercent: figureOf(memory),
+      heapUsedBytes: at(seriesNames.heap),
+      latencyP50: at(seriesNames.responseP50),
+      latencyP95: at(seriesNames.responseP95),
+      activeUsers: at(seriesNames.activeUsers),
+      cacheHitRatio: at('cache_hit_ratio'),
+      aiQueued: (t) => sum(queued.map((figure) => figure(t))),
+      aiTtftMs: (t) => ms(ttft?.(t)),
+    });
   }
 
   if (cluster.isWorker) {
