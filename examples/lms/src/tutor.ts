@@ -1,4 +1,4 @@
-import { type AiQueue, createAiQueue, OllamaUnavailableError } from '@pilms/ai-queue';
+import { type AiQueue, createAiQueue } from '@pilms/ai-queue';
 import { Ollama } from 'ollama';
 
 /** The message shown whenever Ollama cannot answer; everything else in the LMS keeps working. */
@@ -26,19 +26,13 @@ export interface TutorQuestion {
 /** Streams answers of the per-lesson AI tutor with the lesson text as context. */
 export function createTutor(options: TutorOptions) {
   const direct = new Ollama({ host: options.host });
-  const queue: AiQueue | undefined = options.queued ? createAiQueue({ host: options.host, concurrency: 2 }) : undefined;
-
-  /**
-   * ai-queue holds new requests while its health poll has marked every host down (until their deadline); the LMS
-   * says at once that the AI is offline instead, and the grading sweep retries later.
-   */
-  function assertUp(): void {
-    const hosts = queue ? (queue.stats() as { hosts?: Record<string, { up: number }> }).hosts : undefined;
-    if (hosts && !Object.values(hosts).some((host) => host.up)) throw new OllamaUnavailableError(options.host);
-  }
+  // While Ollama is down the LMS says at once that the AI is offline (the grading sweep retries later), rather than
+  // holding students' questions until it returns.
+  const queue: AiQueue | undefined = options.queued
+    ? createAiQueue({ host: options.host, concurrency: 2, whenAllHostsDown: 'fail' })
+    : undefined;
 
   async function* ask(input: TutorQuestion): AsyncGenerator<string> {
-    assertUp();
     const messages = [
       {
         role: 'system',
@@ -77,7 +71,6 @@ export function createTutor(options: TutorOptions) {
       options: { temperature: 0 },
       stream: false as const,
     };
-    assertUp();
     const reply = queue
       ? await queue.chat(request, { priority: 'background', user: input.user, signal: input.signal })
       : await direct.chat(request);

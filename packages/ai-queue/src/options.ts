@@ -64,6 +64,12 @@ export interface AiQueueOptions {
   pollIntervalMs?: number;
   /** Conversations whose last host is remembered for KV-cache affinity. Default 10 000. */
   maxConversations?: number;
+  /**
+   * A new request while every host is marked down: `'wait'` queues it until a host is back or its deadline passes;
+   * `'fail'` rejects it at once with `OllamaUnavailableError`, for apps that would rather say "the AI is offline"
+   * and retry later. Default `'wait'`.
+   */
+  whenAllHostsDown?: 'wait' | 'fail';
 }
 
 /** Per-request options. */
@@ -97,6 +103,7 @@ export const defaults = {
   maxLoadedModels: 1,
   pollIntervalMs: 5_000,
   maxConversations: 10_000,
+  whenAllHostsDown: 'wait',
 } as const;
 
 function assertNumber(name: string, value: number, min: number): void {
@@ -129,6 +136,9 @@ export function resolveOptions(options: AiQueueOptions) {
   assertNumber('pollIntervalMs', pollIntervalMs, 1);
   assertNumber('concurrencyPerHost', concurrencyPerHost, 1);
   assertNumber('maxConversations', maxConversations, 0);
+  const whenAllHostsDown = options.whenAllHostsDown ?? defaults.whenAllHostsDown;
+  if (whenAllHostsDown !== 'wait' && whenAllHostsDown !== 'fail')
+    throw new TypeError(`Expected \`whenAllHostsDown\` to be 'wait' or 'fail', got ${String(whenAllHostsDown)}`);
   if (urls.length === 0) throw new TypeError('Expected `hosts` to list at least one Ollama URL, got []');
   if (options.memoryBudgetBytes !== undefined) assertNumber('memoryBudgetBytes', options.memoryBudgetBytes, 1);
   const reservedSlots = options.reservedSlots ?? defaults.reservedSlots;
@@ -155,6 +165,7 @@ export function resolveOptions(options: AiQueueOptions) {
     maxLoadedModels,
     pollIntervalMs,
     maxConversations,
+    whenAllHostsDown,
     urls,
     backgroundSlots,
     maxQueued,

@@ -165,9 +165,16 @@ export function createAiQueue(options: AiQueueOptions = {}) {
     return Math.ceil(((scheduler.size() + running) / concurrency) * serviceMs);
   }
 
-  /** Rejects at once when the class queue is full or the estimated wait passes the deadline. */
+  /**
+   * Rejects at once when the class queue is full, the estimated wait passes the deadline, or (with
+   * `whenAllHostsDown: 'fail'`) no host is up.
+   */
   function admit(opts: RequestOptions): void {
     const priority = opts.priority ?? 'normal';
+    if (settings.whenAllHostsDown === 'fail' && !router.anyUp()) {
+      metrics.count(priority, 'failed');
+      throw new OllamaUnavailableError(urls.join(', '));
+    }
     const queued = scheduler.size(priority);
     const estimate = estimateWaitMs();
     const tooLate = opts.deadline !== undefined && running >= concurrency && Date.now() + estimate > opts.deadline;

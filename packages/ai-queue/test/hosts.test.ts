@@ -71,4 +71,20 @@ describe('several hosts', () => {
     expect(back.stats().requests).toBe(1);
     expect(queue.stats().hosts[first.host]?.up).toBe(1);
   });
+
+  it("with whenAllHostsDown 'fail', rejects new requests at once while every host is down, and serves once one is back", async () => {
+    const port = await freePort();
+    const first = await simulator({ port });
+    const queue = queueFor({ host: first.host, retries: 0, pollIntervalMs: 20, whenAllHostsDown: 'fail' });
+    await first.close();
+    await expect(queue.chat(ask('finds it gone'))).rejects.toBeInstanceOf(OllamaUnavailableError);
+    expect(queue.stats().hosts[first.host]?.up).toBe(0);
+    // No deadline, yet it is neither queued nor left waiting.
+    await expect(queue.chat(ask('while down'))).rejects.toBeInstanceOf(OllamaUnavailableError);
+    expect(queue.stats().queued.normal).toBe(0);
+    const back = await simulator({ port });
+    while (queue.stats().hosts[first.host]?.up !== 1) await new Promise((r) => setTimeout(r, 20));
+    expect((await queue.chat(ask('back'))).done).toBe(true);
+    expect(back.stats().requests).toBe(1);
+  });
 });

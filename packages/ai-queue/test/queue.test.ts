@@ -247,6 +247,10 @@ describe('createAiQueue', () => {
 
   it('validates options at construction', () => {
     expect(() => createAiQueue({ concurrency: 0 })).toThrow('Expected `concurrency` to be a finite number >= 1, got 0');
+    // @ts-expect-error: a value outside the union, as plain JavaScript or a config file could pass
+    expect(() => createAiQueue({ whenAllHostsDown: 'retry' })).toThrow(
+      "Expected `whenAllHostsDown` to be 'wait' or 'fail'",
+    );
     expect(() => createAiQueue({ maxQueued: { interactive: -1 } })).toThrow('`maxQueued.interactive`');
   });
 });
