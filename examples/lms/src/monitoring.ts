@@ -58,7 +58,7 @@ export interface MonitoredSources extends Record<string, StatsSource> {
   ai: StatsSource;
 }
 
-/** IPC request kinds: workers ask the primary (`metrics`, `point`, `recent`), the primary asks each worker (`own-…`). */
+/** IPC request kinds: workers ask the primary (`metrics`, `point`, `recent`), the primary asks each worker (`own-point`). */
 export const ipc = {
   metrics: 'metrics',
   point: 'point',
